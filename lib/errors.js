@@ -1,0 +1,53 @@
+'use strict'
+
+const native = require('./native')
+
+/**
+ * A protocol violation by the peer. `code` names it (`WS_ERR_*`, as in ws);
+ * `closeCode` is the close code the connection was failed with.
+ */
+class WebSocketError extends Error {
+  constructor(message, code, closeCode) {
+    super(message)
+    this.name = 'WebSocketError'
+    this.code = code
+    this.closeCode = closeCode
+  }
+
+  /** The error the native Receiver reported as (kind, detail) words. */
+  static fromNative(kind, detail) {
+    const info = native.errorInfo(kind, detail)
+    return new WebSocketError(info.message, info.code, info.closeCode)
+  }
+}
+
+function describe(value) {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
+  if (typeof value === 'object') {
+    return value.constructor && value.constructor.name
+      ? `an instance of ${value.constructor.name}`
+      : 'an object'
+  }
+  let shown = String(value)
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`
+  if (typeof value === 'string') shown = `'${shown}'`
+  return `type ${typeof value} (${shown})`
+}
+
+/** A caller passed a value of the wrong type: Node's wording and code. */
+function invalidType(name, expected, value) {
+  const err = new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(value)}`)
+  err.code = 'ERR_INVALID_ARG_TYPE'
+  return err
+}
+
+/** A caller passed a value of the right type that is not allowed. */
+function invalidValue(name, expected, value) {
+  const err = new RangeError(`The "${name}" argument must be ${expected}. Received ${String(value)}`)
+  err.code = 'ERR_OUT_OF_RANGE'
+  return err
+}
+
+module.exports = { WebSocketError, invalidType, invalidValue }

@@ -1,0 +1,60 @@
+'use strict'
+
+// Outgoing frames: payloads are laid out after MAX_HEADER_LEN bytes of
+// headroom so the native side can mask in place and write the header before
+// them, one call and one buffer per frame.
+
+const native = require('./native')
+const { invalidType } = require('./errors')
+
+const HEADROOM = native.MAX_HEADER_LEN
+// Above this, an unmasked payload is written after a separate header instead
+// of being copied behind one (masked payloads must be copied anyway).
+const COPY_LIMIT = 64 * 1024
+
+const PAYLOAD_TYPES = 'of type string or an instance of Buffer, TypedArray, DataView or ArrayBuffer'
+
+/** A Buffer over `data`'s bytes without copying, or null for a string. */
+function bytesOf(name, data) {
+  if (typeof data === 'string') return null
+  if (Buffer.isBuffer(data)) return data
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  if (data instanceof ArrayBuffer) return Buffer.from(data)
+  throw invalidType(name, PAYLOAD_TYPES, data)
+}
+
+/**
+ * Encodes one frame. `flags` is the opcode or'ed with native.FLAG_*; `data`
+ * a string or what bytesOf() returned. Returns the frame (a Buffer, or
+ * [header, payload] for a large unmasked payload) or a negative native
+ * ERR_* code.
+ */
+function encode(flags, data) {
+  let buf
+  if (typeof data === 'string') {
+    const length = Buffer.byteLength(data)
+    buf = Buffer.allocUnsafe(HEADROOM + length)
+    buf.write(data, HEADROOM, length, 'utf8')
+  } else if (data.length >= COPY_LIMIT && (flags & native.FLAG_MASK) === 0) {
+    const head = Buffer.allocUnsafe(HEADROOM)
+    const n = native.header(head, flags, data.length, 0)
+    return n < 0 ? n : [head.subarray(0, n), data]
+  } else {
+    buf = Buffer.allocUnsafe(HEADROOM + data.length)
+    buf.set(data, HEADROOM)
+  }
+  const start = native.frame(buf, flags)
+  return start < 0 ? start : buf.subarray(start)
+}
+
+/** Writes a frame from encode() to `target`; returns target.write()'s answer. */
+function writeFrame(target, frame, callback) {
+  if (Buffer.isBuffer(frame)) return target.write(frame, callback)
+  target.cork()
+  target.write(frame[0])
+  const ok = target.write(frame[1], callback)
+  target.uncork()
+  return ok
+}
+
+module.exports = { HEADROOM, bytesOf, encode, writeFrame, PAYLOAD_TYPES }

@@ -1,0 +1,4 @@
+'use strict'
+
+// The one path to the addon; `npm install` builds it into native/.
+module.exports = require('../native/binding.js')

@@ -1,0 +1,477 @@
+'use strict'
+
+const { Duplex } = require('node:stream')
+
+const native = require('./native')
+const { WebSocketError, invalidType, invalidValue } = require('./errors')
+const { bytesOf, encode, writeFrame, PAYLOAD_TYPES } = require('./frames')
+
+// After our close frame, how long to wait for the peer's before destroying
+// the source (API.md `closeTimeout`).
+const CLOSE_TIMEOUT = 30000
+
+const TEXT = 0x1
+const BINARY = 0x2
+const CONTINUATION = 0x0
+const PING = 0x9
+const PONG = 0xa
+
+const {
+  EVENT_MESSAGE,
+  EVENT_STREAM_START,
+  EVENT_STREAM_DATA,
+  EVENT_STREAM_STOP,
+  EVENT_PING,
+  EVENT_PONG,
+  EVENT_CLOSE,
+  EVENT_ERROR,
+  BUFFERED,
+  FLAG_FIN,
+  FLAG_MASK,
+  ERR_CONTROL_TOO_LONG,
+  ERR_CLOSE_REASON,
+} = native
+
+// Result records per native push: 64 records of 4 words.
+const RESULT_WORDS = 256
+
+const ABNORMAL = 1006
+
+function checkSource(source) {
+  if (
+    source === null ||
+    typeof source !== 'object' ||
+    typeof source.write !== 'function' ||
+    typeof source.on !== 'function' ||
+    typeof source.end !== 'function'
+  ) {
+    throw invalidType('source', 'a Duplex stream', source)
+  }
+}
+
+function checkBoolean(name, value) {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw invalidType(name, 'of type boolean', value)
+  }
+}
+
+function checkOpcode(value) {
+  if (value === undefined) return
+  if (typeof value !== 'number') throw invalidType('options.opcode', 'of type number', value)
+  if (value !== TEXT && value !== BINARY) {
+    throw invalidValue('options.opcode', '0x01 (text) or 0x02 (binary)', value)
+  }
+}
+
+function checkLimit(name, value, allowZero) {
+  if (value === undefined) return
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
+  if (Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
+    throw invalidValue(name, allowZero ? '>= 0' : '> 0', value)
+  }
+}
+
+function checkOptions(options) {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object') {
+    throw invalidType('options', 'of type object', options)
+  }
+  checkBoolean('options.mask', options.mask)
+  checkOpcode(options.opcode)
+  checkLimit('options.streamThreshold', options.streamThreshold, true)
+  checkLimit('options.maxPayload', options.maxPayload, false)
+  checkLimit('options.closeTimeout', options.closeTimeout, true)
+  if (options.closeTimeout === Infinity) {
+    throw invalidValue('options.closeTimeout', 'a finite number of milliseconds', Infinity)
+  }
+  return options
+}
+
+/**
+ * A message-level WebSocket over any Duplex carrying the bytes after the
+ * handshake (API.md, Socket).
+ */
+class Socket extends Duplex {
+  #source
+  #receiver
+  #results = new Uint32Array(RESULT_WORDS)
+  #resultBytes = Buffer.from(this.#results.buffer)
+  #maskFlag
+  #opcode
+  #closeTimeout
+
+  // incoming
+  #dispatching = false
+  #pendingChunks = []
+  #inStreamOpcode = 0
+  #stopPending = false
+  #held = []
+  #paused = false
+
+  // outgoing
+  #outStream = false
+  #backlog = []
+  #inflight = 0
+  #finalAfter = 0
+
+  // closing
+  #sentClose = false
+  #receivedClose = false
+  #failed = false
+  #closed = false
+  #closeTimer = null
+  #closeCode = ABNORMAL
+  #closeReason = ''
+
+  /**
+   * @param {import('node:stream').Duplex} source the raw connection
+   * @param {object} [options] `mask`, `opcode`, `streamThreshold`, `maxPayload`, `closeTimeout`
+   */
+  constructor(source, options) {
+    checkSource(source)
+    const opts = checkOptions(options)
+    super({ emitClose: false, allowHalfOpen: true })
+    this.#source = source
+    this.#maskFlag = opts.mask ? FLAG_MASK : 0
+    this.#opcode = opts.opcode
+    this.#closeTimeout = opts.closeTimeout ?? CLOSE_TIMEOUT
+    // A client (mask: true) expects unmasked frames, a server masked ones.
+    this.#receiver = new native.Receiver(opts.mask ? 1 : 0, opts.maxPayload, opts.streamThreshold)
+
+    source.on('data', this.#onData)
+    source.on('end', this.#onSourceEnd)
+    source.on('error', this.#onSourceError)
+    source.on('close', this.#onSourceClose)
+    this.on('unpipe', this.#onUnpipe)
+    if (source.destroyed) process.nextTick(this.#onSourceClose)
+  }
+
+  /** Sends `message` as one complete data frame. */
+  send(message = '') {
+    const bytes = bytesOf('message', message)
+    if (this.#sentClose || this.#closed) return false
+    const opcode = this.#opcode ?? (bytes === null ? TEXT : BINARY)
+    const frame = encode(opcode | FLAG_FIN | this.#maskFlag, bytes ?? message)
+    if (this.#outStream) {
+      this.#backlog.push(frame)
+      return false
+    }
+    return writeFrame(this.#source, frame)
+  }
+
+  /** Sends a ping; its body may be at most 125 bytes. */
+  ping(message = '') {
+    const bytes = bytesOf('message', message)
+    const frame = encode(PING | FLAG_FIN | this.#maskFlag, bytes ?? message)
+    if (frame === ERR_CONTROL_TOO_LONG) {
+      const length = bytes === null ? Buffer.byteLength(message) : bytes.length
+      throw invalidValue(
+        'message',
+        `at most ${native.MAX_CONTROL_PAYLOAD} bytes`,
+        `${length} bytes`,
+      )
+    }
+    if (this.#sentClose || this.#closed) return false
+    return writeFrame(this.#source, frame)
+  }
+
+  /**
+   * Starts the closing handshake. `close(code)`, `close(reason)` (code 1000)
+   * or `close(code, reason)`; a second call does nothing.
+   */
+  close(code, reason) {
+    if (typeof code === 'string' && reason === undefined) {
+      reason = code
+      code = 1000
+    }
+    if (code !== undefined && typeof code !== 'number') {
+      throw invalidType('code', 'of type number', code)
+    }
+    if (reason !== undefined && typeof reason !== 'string') {
+      throw invalidType('reason', 'of type string', reason)
+    }
+    if (code === undefined && reason !== undefined) code = 1000
+    const frame = native.closeFrame(code, reason, this.#maskFlag !== 0)
+    if (frame === ERR_CLOSE_REASON) {
+      throw invalidValue('reason', 'at most 123 bytes of UTF-8', `${Buffer.byteLength(reason)} bytes`)
+    }
+    if (typeof frame === 'number') throw invalidValue('code', 'a sendable close code', code)
+    if (this.#sentClose || this.#closed) return
+    this.#sendClose(frame)
+  }
+
+  /**
+   * Streams a fragmented message: each call with a chunk sends a fragment,
+   * `stream()` without one sends the final frame.
+   */
+  stream(chunk) {
+    if (chunk === undefined) {
+      if (!this.#outStream || this.#closed) return false
+      return this.#endStream()
+    }
+    const bytes = bytesOf('chunk', chunk)
+    if (this.#sentClose || this.#closed) return false
+    return writeFrame(this.#source, this.#fragment(bytes, chunk))
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  #onData = (chunk) => {
+    if (this.#dispatching) {
+      // A listener made the peer write to us synchronously: keep the order.
+      this.#pendingChunks.push(chunk)
+      return
+    }
+    this.#dispatching = true
+    try {
+      this.#decode(chunk)
+      while (this.#pendingChunks.length > 0) this.#decode(this.#pendingChunks.shift())
+    } finally {
+      this.#dispatching = false
+    }
+  }
+
+  #decode(chunk) {
+    if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
+    const words = this.#results
+    let offset = 0
+    while (offset < chunk.length) {
+      const view = offset === 0 ? chunk : chunk.subarray(offset)
+      const consumed = this.#receiver.push(view, this.#resultBytes)
+      for (let i = 0; words[i] !== 0; i += 4) {
+        this.#record(view, words[i], words[i + 1], words[i + 2], words[i + 3])
+      }
+      offset += consumed
+      if (consumed === 0) break
+    }
+  }
+
+  #record(buf, head, a, b, c) {
+    const kind = head & 0xff
+    let data
+    switch (kind) {
+      case EVENT_MESSAGE: {
+        const bytes = head & BUFFERED ? this.#receiver.take() : null
+        if (((head >> 8) & 0xf) === TEXT) {
+          data = bytes === null ? buf.toString('utf8', a, b) : bytes.toString('utf8')
+        } else {
+          data = bytes ?? buf.subarray(a, b)
+        }
+        break
+      }
+      case EVENT_STREAM_START:
+        data = (head >> 8) & 0xf
+        break
+      case EVENT_STREAM_DATA:
+        data = buf.subarray(a, b)
+        break
+      case EVENT_PING:
+      case EVENT_PONG:
+        data = head & BUFFERED ? this.#receiver.take() : buf.subarray(a, b)
+        break
+      case EVENT_CLOSE:
+        data = (head & BUFFERED ? this.#receiver.take() : buf.subarray(a, b)).toString('utf8')
+        break
+      case EVENT_ERROR:
+        data = WebSocketError.fromNative(a, b)
+        break
+      default:
+        break
+    }
+    if (this.#stopPending || this.#held.length > 0) {
+      this.#held.push([kind, data, c])
+      this.#pause()
+    } else {
+      this.#dispatch(kind, data, c)
+    }
+  }
+
+  #dispatch(kind, data, code) {
+    switch (kind) {
+      case EVENT_MESSAGE:
+        this.emit('message', data)
+        break
+      case EVENT_STREAM_START:
+        this.#inStreamOpcode = data
+        this.emit('stream:start', data)
+        break
+      case EVENT_STREAM_DATA:
+        if (!this.push(data)) this.#pause()
+        break
+      case EVENT_STREAM_STOP:
+        this.#inStreamOpcode = 0
+        if (this.readableLength === 0) {
+          this.emit('stream:stop')
+        } else {
+          // 'stream:stop' waits until readers have every byte (see read()).
+          this.#stopPending = true
+          this.#pause()
+        }
+        break
+      case EVENT_PING:
+        if (!this.#sentClose) writeFrame(this.#source, encode(PONG | FLAG_FIN | this.#maskFlag, data))
+        break
+      case EVENT_PONG:
+        this.emit('pong', data)
+        break
+      case EVENT_CLOSE:
+        this.#onClose(code, data)
+        break
+      case EVENT_ERROR:
+        this.#fail(data)
+        break
+      default:
+        break
+    }
+  }
+
+  /** Readable.read, watched so 'stream:stop' fires once readers have every byte. */
+  read(n) {
+    const chunk = super.read(n)
+    if (this.#stopPending && this.readableLength === 0) {
+      this.#stopPending = false
+      this.emit('stream:stop')
+      this.#release()
+    }
+    return chunk
+  }
+
+  #release() {
+    while (this.#held.length > 0 && !this.#stopPending) {
+      const [kind, data, code] = this.#held.shift()
+      this.#dispatch(kind, data, code)
+    }
+    if (this.#held.length === 0 && !this.#stopPending && this.readableLength < this.readableHighWaterMark) {
+      this.#resume()
+    }
+  }
+
+  #pause() {
+    if (this.#paused || typeof this.#source.pause !== 'function') return
+    this.#paused = true
+    this.#source.pause()
+  }
+
+  #resume() {
+    if (!this.#paused) return
+    this.#paused = false
+    this.#source.resume()
+  }
+
+  _read() {
+    if (!this.#stopPending && this.#held.length === 0) this.#resume()
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  #fragment(bytes, chunk) {
+    let opcode = CONTINUATION
+    if (!this.#outStream) {
+      this.#outStream = true
+      // Without an explicit opcode, text for a string; for bytes, the type
+      // of the message we are receiving as a stream (so `ws.pipe(ws)`
+      // echoes text as text), else binary.
+      opcode = this.#opcode ?? (bytes === null ? TEXT : this.#inStreamOpcode || BINARY)
+    }
+    return encode(opcode | this.#maskFlag, bytes ?? chunk)
+  }
+
+  #endStream() {
+    this.#outStream = false
+    const ok = writeFrame(this.#source, encode(CONTINUATION | FLAG_FIN | this.#maskFlag, ''))
+    const backlog = this.#backlog
+    this.#backlog = []
+    for (const frame of backlog) writeFrame(this.#source, frame)
+    return ok
+  }
+
+  _write(chunk, encoding, callback) {
+    if (this.#sentClose || this.#closed) {
+      callback()
+      return
+    }
+    const frame = this.#fragment(chunk, chunk)
+    this.#inflight = chunk.length
+    const done = () => {
+      this.#inflight = 0
+      callback()
+    }
+    if (writeFrame(this.#source, frame)) done()
+    else this.#source.once('drain', done)
+    if (this.#finalAfter > 0) {
+      this.#finalAfter -= chunk.length
+      if (this.#finalAfter <= 0) this.stream()
+    }
+  }
+
+  _final(callback) {
+    if (this.#outStream) this.stream()
+    callback()
+  }
+
+  #onUnpipe = () => {
+    if (!this.#outStream) return
+    // Chunks the pipe already wrote may still wait in our writable buffer:
+    // the final frame goes after them.
+    const waiting = this.writableLength - this.#inflight
+    if (waiting > 0) this.#finalAfter = waiting
+    else this.stream()
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  #sendClose(frame) {
+    this.#sentClose = true
+    this.#source.write(frame)
+    if (this.#receivedClose || this.#failed) this.#source.end()
+    this.#closeTimer = setTimeout(() => this.#source.destroy(), this.#closeTimeout)
+  }
+
+  #onClose(code, reason) {
+    this.#receivedClose = true
+    this.#closeCode = code
+    this.#closeReason = reason
+    if (!this.#sentClose) {
+      // Echo the peer's code; one we may not send (1012-1014) gets an empty body.
+      const echo = native.closeFrame(code === 1005 ? undefined : code, undefined, this.#maskFlag !== 0)
+      this.#sendClose(typeof echo === 'number' ? native.closeFrame(undefined, undefined, this.#maskFlag !== 0) : echo)
+    } else {
+      this.#source.end()
+    }
+  }
+
+  #fail(err) {
+    this.#failed = true
+    this.#closeCode = err.closeCode
+    this.#closeReason = err.message
+    if (this.listenerCount('error') > 0) this.emit('error', err)
+    if (!this.#sentClose) {
+      this.#sendClose(native.closeFrame(err.closeCode, err.message, this.#maskFlag !== 0))
+    } else {
+      this.#source.end()
+    }
+  }
+
+  #onSourceEnd = () => {
+    // The peer finished sending; finish our side too so the source closes.
+    if (typeof this.#source.end === 'function' && !this.#source.writableEnded) this.#source.end()
+  }
+
+  #onSourceError = () => {
+    // A reset or similar: 'close' follows with 1006 unless a close frame came.
+  }
+
+  #onSourceClose = () => {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#closeTimer)
+    this.#source.removeListener('data', this.#onData)
+    this.#outStream = false
+    this.#backlog = []
+    this.#release()
+    this.push(null)
+    this.emit('close', this.#closeCode, this.#closeReason)
+  }
+}
+
+module.exports = Socket

@@ -1,0 +1,211 @@
+'use strict'
+
+const { Duplex } = require('node:stream')
+
+const native = require('./native')
+const { WebSocketError, invalidType, invalidValue } = require('./errors')
+const { HEADROOM } = require('./frames')
+
+const {
+  EVENT_HEAD,
+  EVENT_PAYLOAD,
+  EVENT_DONE,
+  EVENT_ERROR,
+  HEAD_FIN,
+  HEAD_RSV1,
+  HEAD_RSV2,
+  HEAD_RSV3,
+  HEAD_MASK,
+  FLAG_FIN,
+  FLAG_RSV1,
+  FLAG_MASK,
+  FLAG_KEY,
+} = native
+
+const RESULT_WORDS = 256
+const FRAMES = 2
+
+function checkHead(head) {
+  if (head === null || typeof head !== 'object') throw invalidType('head', 'of type object', head)
+  for (const name of ['fin', 'rsv1', 'mask']) {
+    if (head[name] !== undefined && typeof head[name] !== 'boolean') {
+      throw invalidType(`head.${name}`, 'of type boolean', head[name])
+    }
+  }
+  if (head.opcode !== undefined && (!Number.isInteger(head.opcode) || head.opcode < 0 || head.opcode > 15)) {
+    throw invalidValue('head.opcode', 'an integer from 0 to 15', head.opcode)
+  }
+  if (head.length !== undefined && (!Number.isSafeInteger(head.length) || head.length < 0)) {
+    throw invalidValue('head.length', 'a non-negative safe integer', head.length)
+  }
+  if (head.masking !== undefined && !(ArrayBuffer.isView(head.masking) && head.masking.byteLength === 4)) {
+    throw invalidType('head.masking', 'a Buffer of 4 bytes', head.masking)
+  }
+}
+
+/**
+ * The frame layer (API.md, Stream): `writeHead()` then payload writes go
+ * out; incoming frames raise 'head', their payload is readable, and 'done'
+ * ends each.
+ */
+class Stream extends Duplex {
+  #source
+  #receiver = new native.Receiver(FRAMES)
+  #results = new Uint32Array(RESULT_WORDS)
+  #resultBytes = Buffer.from(this.#results.buffer)
+  #mask
+  #opcode
+  #nextHead = null
+  // The frame being written: payload bytes still owed, and its masking.
+  #remaining = 0
+  #key = 0
+  #masked = false
+  #phase = 0
+  #failed = false
+
+  /**
+   * @param {import('node:stream').Duplex} source the raw connection
+   * @param {object} [options] `mask`, `opcode`
+   */
+  constructor(source, options = {}) {
+    if (source === null || typeof source !== 'object' || typeof source.write !== 'function') {
+      throw invalidType('source', 'a Duplex stream', source)
+    }
+    if (options === null || typeof options !== 'object') {
+      throw invalidType('options', 'of type object', options)
+    }
+    if (options.mask !== undefined && typeof options.mask !== 'boolean') {
+      throw invalidType('options.mask', 'of type boolean', options.mask)
+    }
+    if (options.opcode !== undefined && options.opcode !== 1 && options.opcode !== 2) {
+      throw invalidValue('options.opcode', '0x01 (text) or 0x02 (binary)', options.opcode)
+    }
+    super()
+    this.#source = source
+    this.#mask = options.mask === true
+    this.#opcode = options.opcode ?? 1
+    source.on('data', (chunk) => this.#onData(chunk))
+    source.on('end', () => this.push(null))
+    source.on('error', (err) => this.destroy(err))
+    source.on('close', () => this.destroy())
+  }
+
+  /** Sets the head of the next frame written. */
+  writeHead(head) {
+    checkHead(head)
+    this.#nextHead = head
+  }
+
+  #startFrame(chunkLength) {
+    const head = this.#nextHead ?? {}
+    this.#nextHead = null
+    const length = head.length ?? chunkLength
+    let flags = (head.opcode ?? this.#opcode) | (head.fin ? FLAG_FIN : 0) | (head.rsv1 ? FLAG_RSV1 : 0)
+    let key = 0
+    if (head.masking !== undefined) {
+      flags |= FLAG_KEY
+      key = Buffer.from(head.masking.buffer, head.masking.byteOffset, 4).readUInt32BE(0)
+    } else if (head.mask ?? this.#mask) {
+      flags |= FLAG_MASK
+    }
+    const header = Buffer.allocUnsafe(HEADROOM)
+    const n = native.header(header, flags, length, key)
+    if (n < 0) throw invalidValue('head', 'a valid frame head (control frames: fin and at most 125 bytes)', JSON.stringify(head))
+    this.#masked = (flags & (FLAG_KEY | FLAG_MASK)) !== 0
+    this.#key = this.#masked ? header.readUInt32BE(n - 4) : 0
+    this.#phase = 0
+    this.#remaining = length
+    return header.subarray(0, n)
+  }
+
+  _write(chunk, encoding, callback) {
+    const parts = []
+    let offset = 0
+    try {
+      do {
+        if (this.#remaining === 0) parts.push(this.#startFrame(chunk.length - offset))
+        const take = Math.min(this.#remaining, chunk.length - offset)
+        let payload = chunk.subarray(offset, offset + take)
+        if (this.#masked && take > 0) {
+          payload = Buffer.from(payload)
+          this.#phase = native.mask(payload, this.#key, this.#phase)
+        }
+        if (take > 0) parts.push(payload)
+        this.#remaining -= take
+        offset += take
+      } while (offset < chunk.length)
+    } catch (err) {
+      callback(err)
+      return
+    }
+    this.#source.cork()
+    for (let i = 0; i < parts.length - 1; i++) this.#source.write(parts[i])
+    const ok = this.#source.write(parts[parts.length - 1])
+    this.#source.uncork()
+    if (ok) callback()
+    else this.#source.once('drain', callback)
+  }
+
+  _final(callback) {
+    this.#source.end(callback)
+  }
+
+  _read() {
+    if (typeof this.#source.resume === 'function') this.#source.resume()
+  }
+
+  #onData(chunk) {
+    if (this.#failed) return
+    if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
+    const words = this.#results
+    let offset = 0
+    while (offset < chunk.length) {
+      const view = offset === 0 ? chunk : chunk.subarray(offset)
+      const consumed = this.#receiver.push(view, this.#resultBytes)
+      for (let i = 0; words[i] !== 0; i += 4) this.#record(view, words[i], words[i + 1], words[i + 2], words[i + 3])
+      offset += consumed
+      if (consumed === 0) break
+    }
+  }
+
+  #record(buf, first, a, b, c) {
+    switch (first & 0xff) {
+      case EVENT_HEAD: {
+        const masked = (first & HEAD_MASK) !== 0
+        let masking = null
+        if (masked) {
+          masking = Buffer.allocUnsafe(4)
+          masking.writeUInt32BE(c >>> 0, 0)
+        }
+        this.emit('head', {
+          fin: (first & HEAD_FIN) !== 0,
+          rsv1: (first & HEAD_RSV1) !== 0,
+          rsv2: (first & HEAD_RSV2) !== 0,
+          rsv3: (first & HEAD_RSV3) !== 0,
+          opcode: (first >> 8) & 0xf,
+          mask: masked,
+          masking,
+          length: b * 2 ** 32 + a,
+        })
+        break
+      }
+      case EVENT_PAYLOAD:
+        if (!this.push(buf.subarray(a, b)) && typeof this.#source.pause === 'function') this.#source.pause()
+        break
+      case EVENT_DONE:
+        this.emit('done')
+        break
+      case EVENT_ERROR: {
+        this.#failed = true
+        const err = WebSocketError.fromNative(a, b)
+        if (this.listenerCount('error') > 0) this.emit('error', err)
+        this.#source.destroy()
+        break
+      }
+      default:
+        break
+    }
+  }
+}
+
+module.exports = Stream

@@ -1,0 +1,36 @@
+//! The napi adapter: the only code that names napi. It packs the core's
+//! events into integers so one call handles one socket read.
+
+mod error;
+mod receiver;
+mod sender;
+
+use napi_derive::napi;
+
+use crate::handshake;
+use crate::protocol::close::MAX_CONTROL_PAYLOAD as CONTROL_PAYLOAD;
+use crate::protocol::frame::MAX_HEADER_LEN as HEADER_LEN;
+use crate::protocol::{DEFAULT_MAX_PAYLOAD as MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD as THRESHOLD};
+
+/// Bytes of headroom `frame()` needs before the payload.
+#[napi]
+pub const MAX_HEADER_LEN: u32 = HEADER_LEN as u32;
+
+/// Largest control frame payload (RFC 6455 §5.5).
+#[napi]
+pub const MAX_CONTROL_PAYLOAD: u32 = CONTROL_PAYLOAD as u32;
+
+/// Default `maxPayload`.
+#[napi]
+pub const DEFAULT_MAX_PAYLOAD: f64 = MAX_PAYLOAD as f64;
+
+/// Default `streamThreshold`.
+#[napi]
+pub const DEFAULT_STREAM_THRESHOLD: f64 = THRESHOLD as f64;
+
+/// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`.
+#[napi]
+#[must_use]
+pub fn accept_key(key: String) -> String {
+    handshake::accept_key(&key)
+}

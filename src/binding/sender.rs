@@ -1,0 +1,186 @@
+//! Outgoing frames: `protocol::encoder` entry points and the masking-key pool.
+
+use std::cell::RefCell;
+
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
+use napi_derive::napi;
+
+use crate::protocol::close::{encode_close_body, CloseBodyError};
+use crate::protocol::encoder::{frame_in_place, EncodeError};
+use crate::protocol::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
+use crate::protocol::{apply_mask, Opcode};
+
+/// `frame()`/`header()` flag: set FIN.
+#[napi]
+pub const FLAG_FIN: u32 = 1 << 4;
+/// `frame()`/`header()` flag: set RSV1.
+#[napi]
+pub const FLAG_RSV1: u32 = 1 << 5;
+/// `frame()`/`header()` flag: mask with a fresh random key.
+#[napi]
+pub const FLAG_MASK: u32 = 1 << 6;
+/// `header()` flag: mask with the given key.
+#[napi]
+pub const FLAG_KEY: u32 = 1 << 7;
+
+/// `frame()` error: a control payload over 125 bytes.
+#[napi]
+pub const ERR_CONTROL_TOO_LONG: i32 = -1;
+/// `frame()` error: a control frame without FIN.
+#[napi]
+pub const ERR_FRAGMENTED_CONTROL: i32 = -2;
+/// `frame()`/`header()` error: the buffer is too short.
+#[napi]
+pub const ERR_NO_ROOM: i32 = -3;
+/// `frame()`/`header()` error: an opcode RFC 6455 does not define.
+#[napi]
+pub const ERR_OPCODE: i32 = -4;
+/// The OS gave no random bytes for a masking key.
+#[napi]
+pub const ERR_RANDOM: i32 = -5;
+/// `closeFrame()` error: the code may not be sent.
+#[napi]
+pub const ERR_CLOSE_CODE: i32 = -6;
+/// `closeFrame()` error: the reason is over 123 bytes.
+#[napi]
+pub const ERR_CLOSE_REASON: i32 = -7;
+
+/// Masking keys come from the OS CSPRNG, fetched 4 KiB at a time: a syscall
+/// per frame would cost more than the frame.
+struct KeyPool {
+    bytes: [u8; 4096],
+    used: usize,
+}
+
+thread_local! {
+    static POOL: RefCell<KeyPool> = const { RefCell::new(KeyPool { bytes: [0; 4096], used: 4096 }) };
+}
+
+fn random_key() -> Option<[u8; 4]> {
+    POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.used + 4 > pool.bytes.len() {
+            getrandom::fill(&mut pool.bytes).ok()?;
+            pool.used = 0;
+        }
+        let at = pool.used;
+        pool.used += 4;
+        let mut key = [0u8; 4];
+        key.copy_from_slice(&pool.bytes[at..at + 4]);
+        Some(key)
+    })
+}
+
+fn opcode_of(flags: u32) -> Result<Opcode, i32> {
+    Opcode::try_from((flags & 0xF) as u8).map_err(|_| ERR_OPCODE)
+}
+
+fn key_of(flags: u32, key: u32) -> Result<Option<[u8; 4]>, i32> {
+    if flags & FLAG_KEY != 0 {
+        Ok(Some(key.to_be_bytes()))
+    } else if flags & FLAG_MASK != 0 {
+        random_key().map(Some).ok_or(ERR_RANDOM)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Frames the payload at `buf[MAX_HEADER_LEN..]` in place (masking it when
+/// `FLAG_MASK` is set) and returns where the frame starts in `buf`, or a
+/// negative `ERR_*`. `flags` = opcode | `FLAG_*`.
+#[napi(catch_unwind)]
+pub fn frame(mut buf: BufferSlice, flags: u32) -> i32 {
+    frame_into(&mut buf, flags)
+}
+
+fn frame_into(buf: &mut [u8], flags: u32) -> i32 {
+    let run = |buf: &mut [u8]| -> Result<usize, i32> {
+        let opcode = opcode_of(flags)?;
+        let mask = key_of(flags, 0)?;
+        frame_in_place(buf, opcode, flags & FLAG_FIN != 0, flags & FLAG_RSV1 != 0, mask).map_err(
+            |e| match e {
+                EncodeError::ControlTooLong => ERR_CONTROL_TOO_LONG,
+                EncodeError::FragmentedControl => ERR_FRAGMENTED_CONTROL,
+                EncodeError::NoHeadroom => ERR_NO_ROOM,
+            },
+        )
+    };
+    run(buf).map_or_else(|e| e, |start| start as i32)
+}
+
+/// Writes the header of a frame of `length` payload bytes at the start of
+/// `out` and returns its length, or a negative `ERR_*`. With `FLAG_KEY` the
+/// frame is masked with `key` (big-endian), with `FLAG_MASK` with a random
+/// key; either way the key is the header's last 4 bytes, for `mask()`.
+#[napi(catch_unwind)]
+pub fn header(mut out: BufferSlice, flags: u32, length: f64, key: u32) -> i32 {
+    let run = |out: &mut [u8]| -> Result<usize, i32> {
+        let opcode = opcode_of(flags)?;
+        if opcode.is_control() && flags & FLAG_FIN == 0 {
+            return Err(ERR_FRAGMENTED_CONTROL);
+        }
+        if !(0.0..=9_007_199_254_740_991.0).contains(&length) {
+            return Err(ERR_NO_ROOM);
+        }
+        #[expect(clippy::cast_sign_loss, reason = "range-checked just above")]
+        let length = length as u64;
+        if opcode.is_control() && length > 125 {
+            return Err(ERR_CONTROL_TOO_LONG);
+        }
+        let header = FrameHeader {
+            fin: flags & FLAG_FIN != 0,
+            rsv1: flags & FLAG_RSV1 != 0,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask: key_of(flags, key)?,
+            length,
+        };
+        let mut bytes = [0u8; MAX_HEADER_LEN];
+        let len = encode_header(&header, &mut bytes);
+        out.get_mut(..len).ok_or(ERR_NO_ROOM)?.copy_from_slice(&bytes[..len]);
+        Ok(len)
+    };
+    run(&mut out).map_or_else(|e| e, |len| len as i32)
+}
+
+/// Masks `buf` in place with `key` (big-endian) from byte `phase` of the
+/// key, returning the phase after it.
+#[napi(catch_unwind)]
+pub fn mask(mut buf: BufferSlice, key: u32, phase: u32) -> u32 {
+    apply_mask(&mut buf, key.to_be_bytes(), phase as usize) as u32
+}
+
+/// A whole close frame: `code` (none: an empty body) and `reason`, masked
+/// when `masked`. A negative `ERR_*` when the caller's values may not be sent.
+#[napi(catch_unwind)]
+pub fn close_frame(code: Option<f64>, reason: Option<String>, masked: bool) -> Either<Buffer, i32> {
+    let reason = reason.unwrap_or_default();
+    // A JS number: only an integer in u16 range can be a code at all.
+    let code = match code {
+        None => None,
+        Some(c) if c.fract() == 0.0 && (0.0..=65535.0).contains(&c) => {
+            #[expect(clippy::cast_sign_loss, reason = "range-checked in the guard")]
+            Some(c as u16)
+        }
+        Some(_) => return Either::B(ERR_CLOSE_CODE),
+    };
+    let body = match encode_close_body(code, reason.as_bytes()) {
+        Ok(body) => body,
+        Err(CloseBodyError::ReasonTooLong) => return Either::B(ERR_CLOSE_REASON),
+        Err(CloseBodyError::Code | CloseBodyError::ReasonWithoutCode) => {
+            return Either::B(ERR_CLOSE_CODE)
+        }
+    };
+    let flags = Opcode::Close as u32 | FLAG_FIN | if masked { FLAG_MASK } else { 0 };
+    let mut buf = vec![0u8; MAX_HEADER_LEN + body.len()];
+    buf[MAX_HEADER_LEN..].copy_from_slice(&body);
+    let start = frame_into(&mut buf, flags);
+    match usize::try_from(start) {
+        Ok(start) => {
+            buf.drain(..start);
+            Either::A(buf.into())
+        }
+        Err(_) => Either::B(start),
+    }
+}

@@ -1,0 +1,19 @@
+//! `websockets`: an RFC 6455 WebSocket protocol core with a Node.js binding.
+//!
+//! The core (`protocol`, `handshake`) is sans-IO: it never touches a socket, a
+//! clock or the JavaScript engine. Bytes go in through
+//! [`protocol::Decoder::push`], which unmasks payloads in place, validates
+//! every rule of RFC 6455 §5 and reports what it found as [`protocol::Event`]s
+//! into a caller-supplied [`protocol::Sink`]. Outgoing frames are written by
+//! [`protocol::encoder`] into buffers the caller owns. Replies the protocol
+//! demands (a pong for a ping, the echo of a close) are the caller's to send:
+//! the core only says what was received.
+//!
+//! The `node` feature adds the napi binding (`src/binding/`), a thin adapter
+//! that packs events into integers so one native call handles one socket read.
+
+pub mod handshake;
+pub mod protocol;
+
+#[cfg(feature = "node")]
+mod binding;

@@ -1,0 +1,530 @@
+//! The per-connection receiving state machine (RFC 6455 §5.2-§5.6, §6.2).
+//!
+//! `push` takes each socket read as it comes, in place: it parses headers
+//! (also when split across reads), unmasks payloads where they lie, enforces
+//! masking, RSV, opcode, sequencing, size and UTF-8 rules as early as the
+//! bytes allow, and reports what it found to a [`Sink`]. A payload that lies
+//! whole in one read is reported as a range of it; only one that spans reads
+//! or fragments is copied, into a buffer the caller then [`Decoder::take`]s.
+
+use std::collections::VecDeque;
+
+use super::close::parse_close_body;
+use super::error::ProtocolError;
+use super::event::{Data, Event, Sink};
+use super::frame::{decode_header, Decoded, FrameHeader, MAX_HEADER_LEN};
+use super::mask::apply_mask;
+use super::opcode::Opcode;
+use super::utf8::Utf8Validator;
+use super::{Config, Role, NO_STREAM_THRESHOLD};
+
+/// What the decoder reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Frames (`Stream`): heads, payload ranges and frame ends. Only the rules
+    /// a header alone decides are enforced.
+    Frames,
+    /// Messages (`Socket`): every rule of RFC 6455, with `Config`'s limits.
+    Messages(Config),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Header,
+    Payload,
+    /// A close frame arrived; "the endpoint MUST NOT send any more data
+    /// frames" (§5.5.1), so whatever follows is ignored.
+    Closed,
+    /// A rule was broken; the connection is being failed.
+    Failed,
+}
+
+/// How the payload of the current frame is delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Delivery {
+    Frame,
+    Control,
+    Whole,
+    Stream,
+}
+
+/// The state of one connection's incoming side.
+#[derive(Debug)]
+pub struct Decoder {
+    mode: Mode,
+    state: State,
+    header: [u8; MAX_HEADER_LEN],
+    header_len: usize,
+    frame: FrameHeader,
+    remaining: u64,
+    phase: usize,
+    delivery: Delivery,
+    /// Some of the current frame's payload came in an earlier push.
+    partial: bool,
+    /// The data message in progress: its opcode, delivery and length so far.
+    message: Option<(Opcode, Delivery)>,
+    message_len: u64,
+    utf8: Utf8Validator,
+    assembly: Vec<u8>,
+    control: Vec<u8>,
+    completed: VecDeque<Vec<u8>>,
+}
+
+impl Decoder {
+    /// A decoder at the start of a connection.
+    #[must_use]
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            state: State::Header,
+            header: [0; MAX_HEADER_LEN],
+            header_len: 0,
+            frame: FrameHeader {
+                fin: true,
+                rsv1: false,
+                rsv2: false,
+                rsv3: false,
+                opcode: Opcode::Continuation,
+                mask: None,
+                length: 0,
+            },
+            remaining: 0,
+            phase: 0,
+            delivery: Delivery::Frame,
+            partial: false,
+            message: None,
+            message_len: 0,
+            utf8: Utf8Validator::new(),
+            assembly: Vec::new(),
+            control: Vec::new(),
+            completed: VecDeque::new(),
+        }
+    }
+
+    /// Decodes as much of `chunk` as the sink has room for, unmasking payload
+    /// bytes in place, and returns how many bytes were consumed (all of them
+    /// unless the sink filled up; push the rest again).
+    ///
+    /// After a close frame the rest of the input is ignored; after an error,
+    /// everything is.
+    ///
+    /// # Errors
+    /// The first rule the peer broke. Events for everything before it have
+    /// been emitted.
+    pub fn push(&mut self, chunk: &mut [u8], sink: &mut impl Sink) -> Result<usize, ProtocolError> {
+        let mut pos = 0;
+        loop {
+            let step = match self.state {
+                State::Closed | State::Failed => return Ok(chunk.len()),
+                State::Header if pos >= chunk.len() || !sink.has_room() => return Ok(pos),
+                State::Payload if (pos >= chunk.len() && self.remaining > 0) || !sink.has_room() => {
+                    return Ok(pos)
+                }
+                State::Header => self.header_step(chunk, pos, sink),
+                State::Payload => self.payload_step(chunk, pos, sink),
+            };
+            match step {
+                Ok(next) => pos = next,
+                Err(e) => {
+                    self.state = State::Failed;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The next payload the decoder assembled, in the order of the
+    /// [`Data::Buffered`] events that announced them.
+    pub fn take(&mut self) -> Option<Vec<u8>> {
+        self.completed.pop_front()
+    }
+
+    /// Whether a close frame has been received.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    fn header_step(
+        &mut self,
+        chunk: &[u8],
+        pos: usize,
+        sink: &mut impl Sink,
+    ) -> Result<usize, ProtocolError> {
+        let input = &chunk[pos..];
+        let (header, used) = if self.header_len == 0 {
+            match decode_header(input)? {
+                Decoded::Done { header, len } => (header, len),
+                Decoded::NeedMore(_) => {
+                    // NeedMore means fewer than MAX_HEADER_LEN bytes are here.
+                    self.header[..input.len()].copy_from_slice(input);
+                    self.header_len = input.len();
+                    return Ok(chunk.len());
+                }
+            }
+        } else {
+            let old = self.header_len;
+            let take = (MAX_HEADER_LEN - old).min(input.len());
+            self.header[old..old + take].copy_from_slice(&input[..take]);
+            match decode_header(&self.header[..old + take])? {
+                Decoded::Done { header, len } => {
+                    self.header_len = 0;
+                    (header, len - old)
+                }
+                Decoded::NeedMore(_) => {
+                    self.header_len = old + take;
+                    return Ok(pos + take);
+                }
+            }
+        };
+        self.begin_frame(header, sink)?;
+        Ok(pos + used)
+    }
+
+    fn begin_frame(&mut self, frame: FrameHeader, sink: &mut impl Sink) -> Result<(), ProtocolError> {
+        self.delivery = match self.mode {
+            Mode::Frames => {
+                sink.emit(Event::Head(frame));
+                Delivery::Frame
+            }
+            Mode::Messages(config) => self.check_frame(&frame, &config, sink)?,
+        };
+        self.frame = frame;
+        self.remaining = frame.length;
+        self.phase = 0;
+        self.partial = false;
+        self.state = State::Payload;
+        Ok(())
+    }
+
+    /// The rules of §5 that depend on the role, the extensions and the
+    /// message in progress; decides how the frame's payload is delivered.
+    fn check_frame(
+        &mut self,
+        frame: &FrameHeader,
+        config: &Config,
+        sink: &mut impl Sink,
+    ) -> Result<Delivery, ProtocolError> {
+        // "MUST be 0 unless an extension is negotiated that defines meanings
+        // for non-zero values" (§5.2). RSV1 belongs to a message's first frame.
+        if frame.rsv2 || frame.rsv3 {
+            return Err(ProtocolError::UnexpectedRsv23);
+        }
+        if frame.rsv1
+            && (!config.allow_rsv1 || frame.opcode.is_control() || frame.opcode == Opcode::Continuation)
+        {
+            return Err(ProtocolError::UnexpectedRsv1);
+        }
+        match (config.role, frame.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::ExpectedMask),
+            (Role::Client, true) => return Err(ProtocolError::UnexpectedMask),
+            _ => {}
+        }
+        if frame.opcode.is_control() {
+            self.control.clear();
+            return Ok(Delivery::Control);
+        }
+        let delivery = match (frame.opcode, self.message) {
+            (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (Opcode::Continuation, Some((_, delivery))) => delivery,
+            (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
+            (opcode, None) => {
+                self.message_len = 0;
+                let delivery = if frame.fin && frame.length < config.stream_threshold
+                    || !frame.fin && config.stream_threshold == NO_STREAM_THRESHOLD
+                {
+                    Delivery::Whole
+                } else {
+                    Delivery::Stream
+                };
+                self.message = Some((opcode, delivery));
+                delivery
+            }
+        };
+        if frame.length > config.max_payload.saturating_sub(self.message_len) {
+            return Err(ProtocolError::MessageTooBig);
+        }
+        self.message_len += frame.length;
+        if delivery == Delivery::Stream && frame.opcode != Opcode::Continuation {
+            sink.emit(Event::StreamStart(frame.opcode));
+        }
+        Ok(delivery)
+    }
+
+    fn payload_step(
+        &mut self,
+        chunk: &mut [u8],
+        pos: usize,
+        sink: &mut impl Sink,
+    ) -> Result<usize, ProtocolError> {
+        let available = chunk.len() - pos;
+        let n = usize::try_from(self.remaining).map_or(available, |r| r.min(available));
+        let end = pos + n;
+        let slice = &mut chunk[pos..end];
+        if let Some(key) = self.frame.mask {
+            self.phase = apply_mask(slice, key, self.phase);
+        }
+        self.remaining -= n as u64;
+        let done = self.remaining == 0;
+        // The whole payload is in this slice: report it in place, no copy.
+        let in_place = done && !self.partial;
+        match self.delivery {
+            Delivery::Frame => {
+                if n > 0 {
+                    sink.emit(Event::Payload(pos, end));
+                }
+                if done {
+                    sink.emit(Event::FrameEnd);
+                }
+            }
+            Delivery::Control => {
+                if !in_place {
+                    self.control.extend_from_slice(slice);
+                }
+                if done {
+                    let data = if in_place { Data::Range(pos, end) } else { Data::Buffered };
+                    self.end_control(data, &chunk[pos..end], sink)?;
+                }
+            }
+            Delivery::Whole | Delivery::Stream => {
+                self.data_slice(slice, pos, in_place, sink)?;
+            }
+        }
+        if done {
+            if self.state != State::Closed {
+                self.state = State::Header;
+            }
+        } else {
+            self.partial = true;
+        }
+        Ok(end)
+    }
+
+    fn data_slice(
+        &mut self,
+        slice: &[u8],
+        pos: usize,
+        in_place: bool,
+        sink: &mut impl Sink,
+    ) -> Result<(), ProtocolError> {
+        let Some((opcode, delivery)) = self.message else {
+            return Ok(());
+        };
+        if opcode == Opcode::Text {
+            self.utf8.feed(slice).map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        let end_of_message = self.remaining == 0 && self.frame.fin;
+        let single_frame = self.frame.fin && self.frame.opcode != Opcode::Continuation;
+        if delivery == Delivery::Stream {
+            if !slice.is_empty() {
+                sink.emit(Event::StreamData(pos, pos + slice.len()));
+            }
+        } else if !(in_place && single_frame) {
+            self.assembly.extend_from_slice(slice);
+        }
+        if !end_of_message {
+            return Ok(());
+        }
+        if opcode == Opcode::Text {
+            self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        self.message = None;
+        if delivery == Delivery::Stream {
+            sink.emit(Event::StreamStop);
+        } else if in_place && single_frame {
+            sink.emit(Event::Message(opcode, Data::Range(pos, pos + slice.len())));
+        } else {
+            self.completed.push_back(std::mem::take(&mut self.assembly));
+            sink.emit(Event::Message(opcode, Data::Buffered));
+        }
+        Ok(())
+    }
+
+    fn end_control(&mut self, data: Data, here: &[u8], sink: &mut impl Sink) -> Result<(), ProtocolError> {
+        match self.frame.opcode {
+            Opcode::Ping | Opcode::Pong => {
+                if data == Data::Buffered {
+                    self.completed.push_back(std::mem::take(&mut self.control));
+                }
+                sink.emit(if self.frame.opcode == Opcode::Ping {
+                    Event::Ping(data)
+                } else {
+                    Event::Pong(data)
+                });
+            }
+            _ => {
+                let body = if data == Data::Buffered { &self.control[..] } else { here };
+                let close = parse_close_body(body)?;
+                let reason = match data {
+                    Data::Range(start, end) => Data::Range(start + close.reason_start, end),
+                    Data::Buffered => {
+                        let reason = self.control[close.reason_start..].to_vec();
+                        self.completed.push_back(reason);
+                        Data::Buffered
+                    }
+                };
+                self.state = State::Closed;
+                sink.emit(Event::Close(close.code, reason));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::encoder::frame_to_vec;
+    use crate::protocol::DEFAULT_STREAM_THRESHOLD;
+
+    const KEY: Option<[u8; 4]> = Some([0x37, 0xfa, 0x21, 0x3d]);
+
+    fn server() -> Decoder {
+        Decoder::new(Mode::Messages(Config::new(Role::Server)))
+    }
+
+    fn frame(op: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
+        frame_to_vec(op, fin, payload, KEY).unwrap()
+    }
+
+    fn run(decoder: &mut Decoder, mut input: Vec<u8>) -> (Vec<Event>, Option<ProtocolError>) {
+        let mut events = Vec::new();
+        let result = decoder.push(&mut input, &mut events);
+        (events, result.err())
+    }
+
+    #[test]
+    fn a_small_masked_text_frame_is_one_message_in_place() {
+        let mut d = server();
+        let mut input = frame(Opcode::Text, true, b"Hello");
+        let mut events = Vec::new();
+        assert_eq!(d.push(&mut input, &mut events), Ok(11));
+        assert_eq!(events, vec![Event::Message(Opcode::Text, Data::Range(6, 11))]);
+        assert_eq!(&input[6..11], b"Hello", "unmasked in place");
+    }
+
+    #[test]
+    fn a_message_split_across_pushes_is_assembled() {
+        let mut d = server();
+        let input = frame(Opcode::Binary, true, b"abcdef");
+        let (mut a, mut b) = (input[..8].to_vec(), input[8..].to_vec());
+        let mut events = Vec::new();
+        d.push(&mut a, &mut events).unwrap();
+        assert!(events.is_empty());
+        d.push(&mut b, &mut events).unwrap();
+        assert_eq!(events, vec![Event::Message(Opcode::Binary, Data::Buffered)]);
+        assert_eq!(d.take().unwrap(), b"abcdef");
+        assert_eq!(d.take(), None);
+    }
+
+    #[test]
+    fn fragmented_messages_stream_with_control_frames_between() {
+        let mut d = server();
+        let mut input = frame(Opcode::Text, false, b"Hel");
+        input.extend(frame(Opcode::Ping, true, b"p"));
+        input.extend(frame(Opcode::Continuation, true, b"lo"));
+        let (events, err) = run(&mut d, input);
+        assert_eq!(err, None);
+        assert_eq!(
+            events,
+            vec![
+                Event::StreamStart(Opcode::Text),
+                Event::StreamData(6, 9),
+                Event::Ping(Data::Range(15, 16)),
+                Event::StreamData(22, 24),
+                Event::StreamStop,
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_threshold_fragments_are_assembled_into_one_message() {
+        let mut config = Config::new(Role::Server);
+        config.stream_threshold = NO_STREAM_THRESHOLD;
+        let mut d = Decoder::new(Mode::Messages(config));
+        let mut input = frame(Opcode::Text, false, b"Hel");
+        input.extend(frame(Opcode::Continuation, false, b""));
+        input.extend(frame(Opcode::Continuation, true, b"lo"));
+        let (events, err) = run(&mut d, input);
+        assert_eq!(err, None);
+        assert_eq!(events, vec![Event::Message(Opcode::Text, Data::Buffered)]);
+        assert_eq!(d.take().unwrap(), b"Hello");
+    }
+
+    #[test]
+    fn frames_at_or_above_the_threshold_stream() {
+        let mut d = server();
+        let big = vec![b'x'; DEFAULT_STREAM_THRESHOLD as usize];
+        let (events, err) = run(&mut d, frame(Opcode::Binary, true, &big));
+        assert_eq!(err, None);
+        assert_eq!(events.first(), Some(&Event::StreamStart(Opcode::Binary)));
+        assert_eq!(events.last(), Some(&Event::StreamStop));
+    }
+
+    #[test]
+    fn close_frames_report_code_and_reason_and_end_decoding() {
+        let mut d = server();
+        let mut input = frame(Opcode::Close, true, b"\x03\xe8bye");
+        input.extend(frame(Opcode::Text, true, b"ignored"));
+        let (events, err) = run(&mut d, input);
+        assert_eq!(err, None);
+        assert_eq!(events, vec![Event::Close(1000, Data::Range(8, 11))]);
+        assert!(d.is_closed());
+    }
+
+    #[test]
+    fn zero_length_frames_complete_at_the_end_of_a_push() {
+        let mut d = server();
+        let (events, err) = run(&mut d, frame(Opcode::Text, true, b""));
+        assert_eq!(err, None);
+        assert_eq!(events, vec![Event::Message(Opcode::Text, Data::Range(6, 6))]);
+        let (events, _) = run(&mut d, frame(Opcode::Close, true, b""));
+        assert_eq!(events, vec![Event::Close(1005, Data::Range(6, 6))]);
+    }
+
+    #[test]
+    fn stops_early_when_the_sink_is_full_and_resumes() {
+        struct Small(Vec<Event>);
+        impl Sink for Small {
+            fn emit(&mut self, event: Event) {
+                self.0.push(event);
+            }
+            fn has_room(&self) -> bool {
+                self.0.len() < 2
+            }
+        }
+        let mut d = server();
+        let mut input = Vec::new();
+        for _ in 0..5 {
+            input.extend(frame(Opcode::Text, true, b"hi"));
+        }
+        let total = input.len();
+        let mut offset = 0;
+        let mut seen = 0;
+        while offset < total {
+            let mut sink = Small(Vec::new());
+            offset += d.push(&mut input[offset..], &mut sink).unwrap();
+            seen += sink.0.len();
+        }
+        assert_eq!(seen, 5);
+    }
+
+    #[test]
+    fn frame_mode_reports_heads_payload_and_ends() {
+        let mut d = Decoder::new(Mode::Frames);
+        let mut input = frame_to_vec(Opcode::Binary, false, b"abc", None).unwrap();
+        let mut events = Vec::new();
+        d.push(&mut input, &mut events).unwrap();
+        assert!(matches!(events[0], Event::Head(h) if h.length == 3 && !h.fin));
+        assert_eq!(&events[1..], &[Event::Payload(2, 5), Event::FrameEnd]);
+    }
+
+    #[test]
+    fn after_an_error_nothing_more_is_decoded() {
+        let mut d = server();
+        let (_, err) = run(&mut d, frame_to_vec(Opcode::Text, true, b"x", None).unwrap());
+        assert_eq!(err, Some(ProtocolError::ExpectedMask));
+        let (events, err) = run(&mut d, frame(Opcode::Text, true, b"x"));
+        assert_eq!((events, err), (vec![], None));
+    }
+}

@@ -1,0 +1,139 @@
+//! Outgoing frames (RFC 6455 §5.2, §5.3), written into buffers the caller owns.
+
+use super::close::MAX_CONTROL_PAYLOAD;
+use super::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
+use super::mask::apply_mask;
+use super::opcode::Opcode;
+
+/// Why a frame could not be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncodeError {
+    /// A control frame's payload is over 125 bytes (§5.5).
+    ControlTooLong,
+    /// A control frame without FIN (§5.5).
+    FragmentedControl,
+    /// The buffer has no room for the header before the payload.
+    NoHeadroom,
+}
+
+/// Frames the payload that sits at `buf[MAX_HEADER_LEN..]`, in place: masks it
+/// with `mask` when given, writes the header right before it, and returns
+/// where the frame starts. One buffer, no copy: the caller allocates
+/// `MAX_HEADER_LEN` bytes of headroom and writes the payload after it.
+///
+/// # Errors
+/// See [`EncodeError`].
+pub fn frame_in_place(
+    buf: &mut [u8],
+    opcode: Opcode,
+    fin: bool,
+    rsv1: bool,
+    mask: Option<[u8; 4]>,
+) -> Result<usize, EncodeError> {
+    if buf.len() < MAX_HEADER_LEN {
+        return Err(EncodeError::NoHeadroom);
+    }
+    let (head, payload) = buf.split_at_mut(MAX_HEADER_LEN);
+    if opcode.is_control() {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(EncodeError::ControlTooLong);
+        }
+        if !fin {
+            return Err(EncodeError::FragmentedControl);
+        }
+    }
+    let header = FrameHeader {
+        fin,
+        rsv1,
+        rsv2: false,
+        rsv3: false,
+        opcode,
+        mask,
+        length: payload.len() as u64,
+    };
+    if let Some(key) = mask {
+        apply_mask(payload, key, 0);
+    }
+    let mut bytes = [0u8; MAX_HEADER_LEN];
+    let len = encode_header(&header, &mut bytes);
+    let start = MAX_HEADER_LEN - len;
+    head[start..].copy_from_slice(&bytes[..len]);
+    Ok(start)
+}
+
+/// Encodes a whole frame into a new vector (a convenience for tests and rare
+/// frames such as close).
+///
+/// # Errors
+/// See [`EncodeError`].
+pub fn frame_to_vec(
+    opcode: Opcode,
+    fin: bool,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+) -> Result<Vec<u8>, EncodeError> {
+    let mut buf = vec![0u8; MAX_HEADER_LEN + payload.len()];
+    buf[MAX_HEADER_LEN..].copy_from_slice(payload);
+    let start = frame_in_place(&mut buf, opcode, fin, false, mask)?;
+    buf.drain(..start);
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::frame::{decode_header, Decoded};
+
+    #[test]
+    fn writes_the_rfc_examples() {
+        assert_eq!(
+            frame_to_vec(Opcode::Text, true, b"Hello", None).unwrap(),
+            b"\x81\x05Hello"
+        );
+        assert_eq!(
+            frame_to_vec(Opcode::Text, true, b"Hello", Some([0x37, 0xfa, 0x21, 0x3d])).unwrap(),
+            b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"
+        );
+        assert_eq!(frame_to_vec(Opcode::Text, false, b"Hel", None).unwrap(), b"\x01\x03Hel");
+        assert_eq!(
+            frame_to_vec(Opcode::Continuation, true, b"lo", None).unwrap(),
+            b"\x80\x02lo"
+        );
+        assert_eq!(
+            frame_to_vec(Opcode::Ping, true, b"Hello", None).unwrap(),
+            b"\x89\x05Hello"
+        );
+    }
+
+    #[test]
+    fn uses_each_length_form_and_parses_back() {
+        for len in [0usize, 125, 126, 65535, 65536, 70000] {
+            let payload = vec![0x5a; len];
+            let frame = frame_to_vec(Opcode::Binary, true, &payload, Some([1, 2, 3, 4])).unwrap();
+            let Decoded::Done { header, len: hlen } = decode_header(&frame).unwrap() else {
+                panic!()
+            };
+            assert_eq!(header.length, len as u64);
+            let mut body = frame[hlen..].to_vec();
+            apply_mask(&mut body, [1, 2, 3, 4], 0);
+            assert_eq!(body, payload);
+        }
+    }
+
+    #[test]
+    fn refuses_invalid_control_frames() {
+        assert_eq!(
+            frame_to_vec(Opcode::Ping, true, &[0; 126], None),
+            Err(EncodeError::ControlTooLong)
+        );
+        assert!(frame_to_vec(Opcode::Ping, true, &[0; 125], None).is_ok());
+        assert_eq!(
+            frame_to_vec(Opcode::Pong, false, b"", None),
+            Err(EncodeError::FragmentedControl)
+        );
+        assert_eq!(
+            frame_in_place(&mut [0; 3], Opcode::Text, true, false, None),
+            Err(EncodeError::NoHeadroom)
+        );
+    }
+}
