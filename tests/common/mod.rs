@@ -1,0 +1,99 @@
+//! Helpers shared by the integration tests: frame builders and a decoder
+//! driver that turns chunk-relative events into owned, comparable ones.
+#![allow(dead_code)]
+
+use websockets::protocol::encoder::frame_to_vec;
+use websockets::protocol::{
+    Config, Data, Decoder, Event, Mode, Opcode, ProtocolError, Role, DEFAULT_STREAM_THRESHOLD,
+};
+
+pub const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+/// What a user of the decoder observes, independent of how input was chunked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Message(Opcode, Vec<u8>),
+    StreamStart(Opcode),
+    StreamData(Vec<u8>),
+    StreamStop,
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close(u16, Vec<u8>),
+    Error(ProtocolError),
+}
+
+pub fn masked(op: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
+    frame_to_vec(op, fin, payload, Some(KEY)).unwrap()
+}
+
+pub fn unmasked(op: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
+    frame_to_vec(op, fin, payload, None).unwrap()
+}
+
+pub fn server_with(threshold: u64, max_payload: u64) -> Decoder {
+    let mut config = Config::new(Role::Server);
+    config.stream_threshold = threshold;
+    config.max_payload = max_payload;
+    Decoder::new(Mode::Messages(config))
+}
+
+pub fn server() -> Decoder {
+    server_with(DEFAULT_STREAM_THRESHOLD, 1 << 20)
+}
+
+pub fn client() -> Decoder {
+    Decoder::new(Mode::Messages(Config::new(Role::Client)))
+}
+
+fn owned(decoder: &mut Decoder, chunk: &[u8], event: Event, seen: &mut Vec<Seen>) {
+    let data = |decoder: &mut Decoder, d: Data| match d {
+        Data::Range(a, b) => chunk[a..b].to_vec(),
+        Data::Buffered => decoder.take().expect("a buffered payload"),
+    };
+    let item = match event {
+        Event::Message(op, d) => Seen::Message(op, data(decoder, d)),
+        Event::StreamStart(op) => Seen::StreamStart(op),
+        Event::StreamData(a, b) => {
+            // Merge, so chunking does not change what is compared.
+            if let Some(Seen::StreamData(prev)) = seen.last_mut() {
+                prev.extend_from_slice(&chunk[a..b]);
+                return;
+            }
+            Seen::StreamData(chunk[a..b].to_vec())
+        }
+        Event::StreamStop => Seen::StreamStop,
+        Event::Ping(d) => Seen::Ping(data(decoder, d)),
+        Event::Pong(d) => Seen::Pong(data(decoder, d)),
+        Event::Close(code, d) => Seen::Close(code, data(decoder, d)),
+        other => panic!("frame-mode event in message mode: {other:?}"),
+    };
+    seen.push(item);
+}
+
+/// Feeds `input` in the given chunk sizes (cycled) and returns what was seen.
+pub fn feed(decoder: &mut Decoder, input: &[u8], sizes: &[usize]) -> Vec<Seen> {
+    let mut seen = Vec::new();
+    let mut pos = 0;
+    let mut i = 0;
+    while pos < input.len() {
+        let size = sizes[i % sizes.len()].max(1);
+        i += 1;
+        let end = (pos + size).min(input.len());
+        let mut chunk = input[pos..end].to_vec();
+        let mut events = Vec::new();
+        let result = decoder.push(&mut chunk, &mut events);
+        for event in events {
+            owned(decoder, &chunk, event, &mut seen);
+        }
+        if let Err(e) = result {
+            seen.push(Seen::Error(e));
+            return seen;
+        }
+        pos = end;
+    }
+    seen
+}
+
+pub fn feed_all(decoder: &mut Decoder, input: &[u8]) -> Vec<Seen> {
+    feed(decoder, input, &[input.len().max(1)])
+}
