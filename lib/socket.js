@@ -299,9 +299,8 @@ class Socket extends Duplex {
         if (!this.push(data)) this.#pause()
         break
       case EVENT_STREAM_STOP:
-        this.#inStreamOpcode = 0
         if (this.readableLength === 0) {
-          this.emit('stream:stop')
+          this.#emitStop()
         } else {
           // 'stream:stop' waits until readers have every byte (see read()).
           this.#stopPending = true
@@ -330,10 +329,17 @@ class Socket extends Duplex {
     const chunk = super.read(n)
     if (this.#stopPending && this.readableLength === 0) {
       this.#stopPending = false
-      this.emit('stream:stop')
+      this.#emitStop()
       this.#release()
     }
     return chunk
+  }
+
+  #emitStop() {
+    // Until now a pipe back to us may still write this message's bytes,
+    // and its echo takes this message's opcode (see #fragment).
+    this.#inStreamOpcode = 0
+    this.emit('stream:stop')
   }
 
   #release() {
@@ -424,7 +430,8 @@ class Socket extends Duplex {
     this.#sentClose = true
     this.#source.write(frame)
     if (this.#receivedClose || this.#failed) this.#source.end()
-    this.#closeTimer = setTimeout(() => this.#source.destroy(), this.#closeTimeout)
+    // unref: an open source keeps the process alive; the timer alone need not.
+    this.#closeTimer = setTimeout(() => this.#source.destroy(), this.#closeTimeout).unref()
   }
 
   #onClose(code, reason) {

@@ -1,0 +1,378 @@
+'use strict'
+
+const { PassThrough, Readable } = require('node:stream')
+const { Receiver } = require('ws')
+
+const { Socket, WebSocketError } = require('..')
+const { tcpPair, memoryPair, sink, once } = require('./helpers/pair')
+const { hex, wsFrame } = require('./helpers/frames')
+
+/** A server Socket and a client Socket over a real TCP connection. */
+async function connected(serverOptions = {}, clientOptions = {}) {
+  const pair = await tcpPair()
+  const server = new Socket(pair.server, serverOptions)
+  const client = new Socket(pair.client, { mask: true, ...clientOptions })
+  return { server, client, pair }
+}
+
+/** Parses what `source` received with ws's Receiver. */
+function parsedByWs(bytes, isServer) {
+  const receiver = new Receiver({ isServer })
+  const seen = []
+  receiver.on('message', (data, isBinary) => seen.push(['message', isBinary ? data : data.toString()]))
+  receiver.on('ping', (data) => seen.push(['ping', data.toString()]))
+  receiver.on('pong', (data) => seen.push(['pong', data.toString()]))
+  receiver.on('conclude', (code, reason) => seen.push(['close', code, reason.toString()]))
+  receiver.on('error', (err) => seen.push(['error', err.code]))
+  receiver.write(bytes)
+  return seen
+}
+
+describe('Socket', () => {
+  describe('new Socket(source, [options])', () => {
+    it('requires a Duplex source', () => {
+      expect(() => new Socket()).toThrow(TypeError)
+      expect(() => new Socket({})).toThrow(/"source" argument must be a Duplex stream/)
+      expect(() => new Socket('socket')).toThrow(TypeError)
+    })
+
+    it('names the bad option in its error', () => {
+      const source = new PassThrough()
+      expect(() => new Socket(source, 'x')).toThrow(/"options" argument/)
+      expect(() => new Socket(source, { mask: 1 })).toThrow(/"options.mask" argument must be of type boolean/)
+      expect(() => new Socket(source, { opcode: '1' })).toThrow(TypeError)
+      expect(() => new Socket(source, { opcode: 3 })).toThrow(/"options.opcode" argument must be 0x01 \(text\) or 0x02 \(binary\). Received 3/)
+      expect(() => new Socket(source, { streamThreshold: -1 })).toThrow(RangeError)
+      expect(() => new Socket(source, { maxPayload: 0 })).toThrow(/"options.maxPayload"/)
+      expect(() => new Socket(source, { closeTimeout: Infinity })).toThrow(/"options.closeTimeout"/)
+      expect(() => new Socket(source, { closeTimeout: 'soon' })).toThrow(TypeError)
+    })
+
+    it('is a Duplex', () => {
+      const ws = new Socket(new PassThrough())
+      expect(typeof ws.pipe).toBe('function')
+      expect(typeof ws.write).toBe('function')
+    })
+  })
+
+  describe('send(message)', () => {
+    it('sends strings as text and Buffers as binary', async () => {
+      const { server, client, pair } = await connected()
+      const got = []
+      server.on('message', (m) => got.push(m))
+      client.send('Hello')
+      client.send(Buffer.from([1, 2, 3]))
+      client.send(new Uint16Array([0x0201]))
+      client.send()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(got).toEqual(['Hello', Buffer.from([1, 2, 3]), Buffer.from([1, 2]), ''])
+      pair.close()
+    })
+
+    it('follows an explicit opcode option', () => {
+      const source = sink()
+      const ws = new Socket(source, { opcode: 0x02 })
+      ws.send('abc')
+      expect(source.bytes()).toEqual(hex('8203 616263'))
+      const text = sink()
+      new Socket(text, { opcode: 0x01 }).send(Buffer.from('abc'))
+      expect(text.bytes()).toEqual(hex('8103 616263'))
+    })
+
+    it('masks when mask is true and not otherwise', () => {
+      const server = sink()
+      new Socket(server).send('Hello')
+      expect(server.bytes()).toEqual(hex('810548656c6c6f'))
+      const client = sink()
+      new Socket(client, { mask: true }).send('Hello')
+      const bytes = client.bytes()
+      expect(bytes[1]).toBe(0x85)
+      expect(parsedByWs(bytes, true)).toEqual([['message', 'Hello']])
+    })
+
+    it('rejects what is not a string or bytes', () => {
+      const ws = new Socket(sink())
+      expect(() => ws.send(42)).toThrow(/"message" argument must be of type string or an instance of Buffer/)
+      expect(() => ws.send({})).toThrow(TypeError)
+    })
+
+    it('uses the 16- and 64-bit length forms that ws parses', () => {
+      for (const size of [125, 126, 65535, 65536, 70000]) {
+        const source = sink()
+        new Socket(source).send(Buffer.alloc(size, 7))
+        const seen = parsedByWs(source.bytes(), false)
+        expect(seen).toHaveLength(1)
+        expect(seen[0][1]).toEqual(Buffer.alloc(size, 7))
+      }
+    })
+  })
+
+  describe('ping([message])', () => {
+    it('is answered with a pong carrying the same body', async () => {
+      const { server, client, pair } = await connected()
+      client.ping('are you there')
+      const [body] = await once(client, 'pong')
+      expect(body).toEqual(Buffer.from('are you there'))
+      server.ping()
+      const [empty] = await once(server, 'pong')
+      expect(empty).toEqual(Buffer.alloc(0))
+      pair.close()
+    })
+
+    it('throws a RangeError for a body over 125 bytes', () => {
+      const ws = new Socket(sink())
+      expect(() => ws.ping(Buffer.alloc(126))).toThrow(RangeError)
+      expect(() => ws.ping('x'.repeat(126))).toThrow(/"message" argument must be at most 125 bytes. Received 126 bytes/)
+      expect(() => ws.ping(Buffer.alloc(125))).not.toThrow()
+    })
+  })
+
+  describe('close([message])', () => {
+    it('with a code: both sides see it and close exactly once', async () => {
+      const { server, client } = await connected()
+      const closes = { server: [], client: [] }
+      server.on('close', (...args) => closes.server.push(args))
+      client.on('close', (...args) => closes.client.push(args))
+      const done = Promise.all([once(server, 'close'), once(client, 'close')])
+      client.close(1001)
+      client.close(1000)
+      await done
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(closes.server).toEqual([[1001, '']])
+      expect(closes.client).toEqual([[1001, '']])
+    })
+
+    it('with a string: code 1000 and that reason', async () => {
+      const { server, client } = await connected()
+      const seen = once(client, 'close')
+      server.close('going away now')
+      expect(await seen).toEqual([1000, 'going away now'])
+    })
+
+    it('with a code and a reason', async () => {
+      const { server, client } = await connected()
+      const seen = once(server, 'close')
+      client.close(4000, 'custom')
+      expect(await seen).toEqual([4000, 'custom'])
+    })
+
+    it('without arguments: the peer sees 1005', async () => {
+      const { server, client } = await connected()
+      const seen = once(server, 'close')
+      client.close()
+      expect(await seen).toEqual([1005, ''])
+    })
+
+    it('refuses codes that may not be sent, and long reasons', () => {
+      const ws = new Socket(sink())
+      for (const code of [0, 999, 1004, 1005, 1006, 1012, 1015, 2999, 5000, 1000.5, 65536 + 1000]) {
+        expect(() => ws.close(code)).toThrow(RangeError)
+      }
+      expect(() => ws.close(1004)).toThrow(/"code" argument must be a sendable close code. Received 1004/)
+      expect(() => ws.close(1000, 'x'.repeat(124))).toThrow(/"reason" argument must be at most 123 bytes/)
+      expect(() => ws.close('1000', 5)).toThrow(TypeError)
+      expect(() => ws.close({})).toThrow(/"code" argument must be of type number/)
+      for (const code of [1000, 1001, 1003, 1007, 1011, 3000, 4999]) {
+        expect(() => new Socket(sink()).close(code)).not.toThrow()
+      }
+    })
+
+    it('destroys the source after closeTimeout when the peer never answers', async () => {
+      const source = sink()
+      const ws = new Socket(source, { closeTimeout: 30 })
+      const closed = once(ws, 'close')
+      ws.close(1000)
+      expect(await closed).toEqual([1006, ''])
+      expect(source.destroyed).toBe(true)
+    })
+
+    it('reports 1006 when the connection drops without a close frame', async () => {
+      const { server, pair } = await connected()
+      const seen = once(server, 'close')
+      pair.client.destroy()
+      expect(await seen).toEqual([1006, ''])
+    })
+
+    it('echoes a received close frame and ends the source', () => {
+      const raw = sink()
+      const socket = new Socket(raw)
+      raw.emit('data', wsFrame(0x8, Buffer.from([0x03, 0xe8, 0x68, 0x69]), { mask: true }))
+      expect(raw.bytes()).toEqual(hex('8802 03e8'))
+      expect(raw.writableEnded).toBe(true)
+      expect(socket.send('late')).toBe(false)
+    })
+  })
+
+  describe('stream([chunk])', () => {
+    it('sends fragments and a final frame the peer reads as one stream', async () => {
+      const { server, client, pair } = await connected()
+      const events = []
+      const chunks = []
+      server.on('stream:start', (opcode) => events.push(['start', opcode]))
+      server.on('data', (chunk) => chunks.push(chunk))
+      const stopped = once(server, 'stream:stop')
+      client.stream(Buffer.from('one '))
+      client.stream(Buffer.from('two '))
+      client.stream('three')
+      client.stream()
+      await stopped
+      expect(events).toEqual([['start', 0x02]])
+      expect(Buffer.concat(chunks).toString()).toBe('one two three')
+      pair.close()
+    })
+
+    it('writes FIN-clear frames, then continuations, then an empty final frame', () => {
+      const source = sink()
+      const ws = new Socket(source)
+      ws.stream('ab')
+      ws.stream('c')
+      ws.stream()
+      expect(source.bytes()).toEqual(hex('0102 6162  0001 63  8000'))
+      expect(parsedByWs(source.bytes(), false)).toEqual([['message', 'abc']])
+    })
+
+    it('lets control frames interleave and queues send() until the final frame', () => {
+      const source = sink()
+      const ws = new Socket(source)
+      ws.stream('a')
+      ws.ping('p')
+      ws.send('later')
+      ws.stream('b')
+      ws.stream()
+      expect(source.bytes()).toEqual(hex('0101 61  8901 70  0001 62  8000  8105 6c61746572'))
+      expect(parsedByWs(source.bytes(), false)).toEqual([
+        ['ping', 'p'],
+        ['message', 'ab'],
+        ['message', 'later'],
+      ])
+    })
+
+    it('does nothing for a final call without an open stream', () => {
+      const source = sink()
+      new Socket(source).stream()
+      expect(source.written).toHaveLength(0)
+    })
+  })
+
+  describe('the writable side', () => {
+    it('sends write() as fragments and end() as the final frame', async () => {
+      const source = sink()
+      const ws = new Socket(source)
+      ws.write(Buffer.from('ab'))
+      ws.write(Buffer.from('cd'))
+      ws.end()
+      await once(ws, 'finish')
+      expect(source.bytes()).toEqual(hex('0202 6162  0002 6364  8000'))
+    })
+
+    it('ends the outgoing stream when a piped source unpipes', async () => {
+      const source = sink()
+      const ws = new Socket(source)
+      const input = new PassThrough()
+      input.pipe(ws)
+      input.write('x')
+      await new Promise((resolve) => setImmediate(resolve))
+      input.unpipe(ws)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(parsedByWs(source.bytes(), false)).toEqual([['message', Buffer.from('x')]])
+    })
+  })
+
+  describe('incoming messages', () => {
+    it('delivers a frame below streamThreshold as "message" and one at it as a stream', async () => {
+      const [a, b] = memoryPair()
+      const server = new Socket(a, { streamThreshold: 10 })
+      const client = new Socket(b, { mask: true })
+      const messages = []
+      const streamed = []
+      server.on('message', (m) => messages.push(m))
+      server.on('stream:start', () => server.on('data', (c) => streamed.push(c)))
+      const stopped = once(server, 'stream:stop')
+      client.send('123456789')
+      client.send('1234567890')
+      await stopped
+      expect(messages).toEqual(['123456789'])
+      expect(Buffer.concat(streamed).toString()).toBe('1234567890')
+    })
+
+    it('with streamThreshold Infinity delivers fragmented messages whole', async () => {
+      const [a, b] = memoryPair()
+      const server = new Socket(a, { streamThreshold: Infinity })
+      const client = new Socket(b, { mask: true })
+      const got = once(server, 'message')
+      let started = false
+      server.on('stream:start', () => (started = true))
+      client.stream('frag')
+      client.stream('mented')
+      client.stream()
+      expect(await got).toEqual(['fragmented'])
+      expect(started).toBe(false)
+    })
+
+    it("fires 'stream:stop' only after readers took every byte", async () => {
+      const [a, b] = memoryPair()
+      const server = new Socket(a)
+      const client = new Socket(b, { mask: true })
+      const payload = Buffer.alloc(100000, 0x61)
+      let read = 0
+      const order = []
+      server.on('stream:start', () => {
+        // Start reading only later: the bytes wait in the readable buffer.
+        setTimeout(() => server.on('data', (chunk) => (read += chunk.length)), 30)
+      })
+      server.on('stream:stop', () => order.push(['stop', read]))
+      server.on('message', (m) => order.push(['message', m, read]))
+      const done = once(server, 'message')
+      client.send(payload)
+      client.send('after')
+      await done
+      expect(order).toEqual([
+        ['stop', 100000],
+        ['message', 'after', 100000],
+      ])
+    })
+
+    it('closes 1009 with an error event when a message exceeds maxPayload', async () => {
+      const { server, client } = await connected({ maxPayload: 100 })
+      const errors = []
+      server.on('error', (err) => errors.push(err))
+      const closed = Promise.all([once(server, 'close'), once(client, 'close')])
+      client.send(Buffer.alloc(101))
+      const [[serverCode], [clientCode]] = await closed
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toBeInstanceOf(WebSocketError)
+      expect(errors[0].code).toBe('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+      expect(errors[0].closeCode).toBe(1009)
+      expect(serverCode).toBe(1009)
+      expect(clientCode).toBe(1009)
+    })
+
+    it('keeps message order when a listener makes the peer write synchronously', () => {
+      const [a, b] = memoryPair()
+      const server = new Socket(a)
+      const client = new Socket(b, { mask: true })
+      const seen = []
+      client.on('message', (m) => seen.push(m))
+      server.on('message', (m) => {
+        server.send(`echo ${m}`)
+      })
+      // Two messages in one read: both answers must arrive in order.
+      b.write(Buffer.concat([wsFrame(1, 'a', { mask: true }), wsFrame(1, 'b', { mask: true })]))
+      return new Promise((resolve) => setImmediate(resolve)).then(() => {
+        expect(seen).toEqual(['echo a', 'echo b'])
+        expect(client).toBeDefined()
+      })
+    })
+
+    it('reads from any Duplex, also one fed in 1-byte chunks', async () => {
+      const frames = Buffer.concat([wsFrame(1, 'Hello', { mask: true }), wsFrame(2, Buffer.from([9, 9]), { mask: true })])
+      const source = new PassThrough()
+      const ws = new Socket(source)
+      const seen = []
+      ws.on('message', (m) => seen.push(m))
+      Readable.from([...frames].map((byte) => Buffer.from([byte]))).pipe(source)
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      expect(seen).toEqual(['Hello', Buffer.from([9, 9])])
+    })
+  })
+})
