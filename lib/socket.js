@@ -1,8 +1,7 @@
 'use strict'
 
-const { Duplex } = require('node:stream')
-
 const native = require('./native')
+const OrderedDuplex = require('./ordered-duplex')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
 const { bytesOf, encode, writeFrame, PAYLOAD_TYPES } = require('./frames')
 
@@ -91,7 +90,7 @@ function checkOptions(options) {
  * A message-level WebSocket over any Duplex carrying the bytes after the
  * handshake (API.md, Socket).
  */
-class Socket extends Duplex {
+class Socket extends OrderedDuplex {
   #source
   #receiver
   #results = new Uint32Array(RESULT_WORDS)
@@ -104,9 +103,6 @@ class Socket extends Duplex {
   #dispatching = false
   #pendingChunks = []
   #inStreamOpcode = 0
-  #stopPending = false
-  #held = []
-  #paused = false
 
   // outgoing
   #outStream = false
@@ -130,7 +126,7 @@ class Socket extends Duplex {
   constructor(source, options) {
     checkSource(source)
     const opts = checkOptions(options)
-    super({ emitClose: false, allowHalfOpen: true })
+    super(source, { emitClose: false, allowHalfOpen: true })
     this.#source = source
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
     this.#opcode = opts.opcode
@@ -278,15 +274,10 @@ class Socket extends Duplex {
       default:
         break
     }
-    if (this.#stopPending || this.#held.length > 0) {
-      this.#held.push([kind, data, c])
-      this.#pause()
-    } else {
-      this.#dispatch(kind, data, c)
-    }
+    this._order([kind, data, c])
   }
 
-  #dispatch(kind, data, code) {
+  _deliver([kind, data, code]) {
     switch (kind) {
       case EVENT_MESSAGE:
         this.emit('message', data)
@@ -296,16 +287,10 @@ class Socket extends Duplex {
         this.emit('stream:start', data)
         break
       case EVENT_STREAM_DATA:
-        if (!this.push(data)) this.#pause()
+        this._pushPayload(data)
         break
       case EVENT_STREAM_STOP:
-        if (this.readableLength === 0) {
-          this.#emitStop()
-        } else {
-          // 'stream:stop' waits until readers have every byte (see read()).
-          this.#stopPending = true
-          this.#pause()
-        }
+        this._afterReaders(this.#emitStop)
         break
       case EVENT_PING:
         if (!this.#sentClose) writeFrame(this.#source, encode(PONG | FLAG_FIN | this.#maskFlag, data))
@@ -324,48 +309,11 @@ class Socket extends Duplex {
     }
   }
 
-  /** Readable.read, watched so 'stream:stop' fires once readers have every byte. */
-  read(n) {
-    const chunk = super.read(n)
-    if (this.#stopPending && this.readableLength === 0) {
-      this.#stopPending = false
-      this.#emitStop()
-      this.#release()
-    }
-    return chunk
-  }
-
-  #emitStop() {
+  #emitStop = () => {
     // Until now a pipe back to us may still write this message's bytes,
     // and its echo takes this message's opcode (see #fragment).
     this.#inStreamOpcode = 0
     this.emit('stream:stop')
-  }
-
-  #release() {
-    while (this.#held.length > 0 && !this.#stopPending) {
-      const [kind, data, code] = this.#held.shift()
-      this.#dispatch(kind, data, code)
-    }
-    if (this.#held.length === 0 && !this.#stopPending && this.readableLength < this.readableHighWaterMark) {
-      this.#resume()
-    }
-  }
-
-  #pause() {
-    if (this.#paused || typeof this.#source.pause !== 'function') return
-    this.#paused = true
-    this.#source.pause()
-  }
-
-  #resume() {
-    if (!this.#paused) return
-    this.#paused = false
-    this.#source.resume()
-  }
-
-  _read() {
-    if (!this.#stopPending && this.#held.length === 0) this.#resume()
   }
 
   // ---------------------------------------------------------------- writing
@@ -475,7 +423,7 @@ class Socket extends Duplex {
     this.#source.removeListener('data', this.#onData)
     this.#outStream = false
     this.#backlog = []
-    this.#release()
+    this._releaseHeld()
     this.push(null)
     this.emit('close', this.#closeCode, this.#closeReason)
   }

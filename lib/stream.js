@@ -1,8 +1,7 @@
 'use strict'
 
-const { Duplex } = require('node:stream')
-
 const native = require('./native')
+const OrderedDuplex = require('./ordered-duplex')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
 const { HEADROOM } = require('./frames')
 
@@ -48,7 +47,7 @@ function checkHead(head) {
  * out; incoming frames raise 'head', their payload is readable, and 'done'
  * ends each.
  */
-class Stream extends Duplex {
+class Stream extends OrderedDuplex {
   #source
   #receiver = new native.Receiver(FRAMES)
   #results = new Uint32Array(RESULT_WORDS)
@@ -80,7 +79,7 @@ class Stream extends Duplex {
     if (options.opcode !== undefined && options.opcode !== 1 && options.opcode !== 2) {
       throw invalidValue('options.opcode', '0x01 (text) or 0x02 (binary)', options.opcode)
     }
-    super()
+    super(source)
     this.#source = source
     this.#mask = options.mask === true
     this.#opcode = options.opcode ?? 1
@@ -150,10 +149,6 @@ class Stream extends Duplex {
     this.#source.end(callback)
   }
 
-  _read() {
-    if (typeof this.#source.resume === 'function') this.#source.resume()
-  }
-
   #onData(chunk) {
     if (this.#failed) return
     if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
@@ -177,7 +172,7 @@ class Stream extends Duplex {
           masking = Buffer.allocUnsafe(4)
           masking.writeUInt32BE(c >>> 0, 0)
         }
-        this.emit('head', {
+        this._order(['head', {
           fin: (first & HEAD_FIN) !== 0,
           rsv1: (first & HEAD_RSV1) !== 0,
           rsv2: (first & HEAD_RSV2) !== 0,
@@ -186,26 +181,42 @@ class Stream extends Duplex {
           mask: masked,
           masking,
           length: b * 2 ** 32 + a,
-        })
+        }])
         break
       }
       case EVENT_PAYLOAD:
-        if (!this.push(buf.subarray(a, b)) && typeof this.#source.pause === 'function') this.#source.pause()
+        this._order(['data', buf.subarray(a, b)])
         break
       case EVENT_DONE:
-        this.emit('done')
+        this._order(['done'])
         break
-      case EVENT_ERROR: {
+      case EVENT_ERROR:
         this.#failed = true
-        const err = WebSocketError.fromNative(a, b)
-        if (this.listenerCount('error') > 0) this.emit('error', err)
-        this.#source.destroy()
+        this._order(['error', WebSocketError.fromNative(a, b)])
         break
-      }
       default:
         break
     }
   }
+
+  _deliver([kind, value]) {
+    switch (kind) {
+      case 'head':
+        this.emit('head', value)
+        break
+      case 'data':
+        this._pushPayload(value)
+        break
+      case 'done':
+        this._afterReaders(this.#emitDone)
+        break
+      default:
+        if (this.listenerCount('error') > 0) this.emit('error', value)
+        this.#source.destroy()
+    }
+  }
+
+  #emitDone = () => this.emit('done')
 }
 
 module.exports = Stream

@@ -18,7 +18,7 @@ function wsFrame(opcode, payload, { fin = true, mask = false, rsv1 = false } = {
       opcode,
       mask,
       rsv1,
-      readOnly: false,
+      readOnly: true, // ws masks in place otherwise, changing the caller's payload
       maskBuffer: Buffer.from(KEY),
       generateMask: (buf) => KEY.copy(buf),
     }),

@@ -1,0 +1,89 @@
+'use strict'
+
+const { Duplex } = require('node:stream')
+
+/**
+ * A Duplex over a source whose incoming events must stay in order with the
+ * payload bytes they follow: an event that closes a payload ('stream:stop',
+ * 'done') fires only once readers have taken every byte pushed before it, and
+ * everything decoded after it waits (with the source paused) until then.
+ * Internal: the base of Socket and Stream.
+ */
+class OrderedDuplex extends Duplex {
+  #source
+  #held = []
+  #barrier = null
+  #paused = false
+
+  constructor(source, options) {
+    super(options)
+    this.#source = source
+  }
+
+  /** Subclasses deliver a held item here, in order. */
+  _deliver() {
+    throw new Error('OrderedDuplex subclasses implement _deliver(item)')
+  }
+
+  /** Delivers `item` now, or after what is already waiting. */
+  _order(item) {
+    if (this.#barrier !== null || this.#held.length > 0) {
+      this.#held.push(item)
+      this._pauseSource()
+    } else {
+      this._deliver(item)
+    }
+  }
+
+  /** Pushes payload bytes, pausing the source when readers fall behind. */
+  _pushPayload(chunk) {
+    if (!this.push(chunk)) this._pauseSource()
+  }
+
+  /** Calls `fire` once readers hold every byte pushed so far. */
+  _afterReaders(fire) {
+    if (this.readableLength === 0) {
+      fire()
+    } else {
+      this.#barrier = fire
+      this._pauseSource()
+    }
+  }
+
+  read(n) {
+    const chunk = super.read(n)
+    if (this.#barrier !== null && this.readableLength === 0) {
+      const fire = this.#barrier
+      this.#barrier = null
+      fire()
+      this._releaseHeld()
+    }
+    return chunk
+  }
+
+  /** Delivers what waited; the source resumes once nothing does. */
+  _releaseHeld() {
+    while (this.#held.length > 0 && this.#barrier === null) this._deliver(this.#held.shift())
+    if (this.#held.length === 0 && this.#barrier === null && this.readableLength < this.readableHighWaterMark) {
+      this.#resumeSource()
+    }
+  }
+
+  _pauseSource() {
+    if (this.#paused || typeof this.#source.pause !== 'function') return
+    this.#paused = true
+    this.#source.pause()
+  }
+
+  #resumeSource() {
+    if (!this.#paused) return
+    this.#paused = false
+    this.#source.resume()
+  }
+
+  _read() {
+    if (this.#barrier === null && this.#held.length === 0) this.#resumeSource()
+  }
+}
+
+module.exports = OrderedDuplex
