@@ -15,15 +15,39 @@ const plain = (opcode, payload, opts = {}) => wsFrame(opcode, payload, { mask: f
 const CASES = [
   ['unmasked frame to a server', plain(1, 'x'), 'server', 1002, 'WS_ERR_EXPECTED_MASK'],
   ['masked frame to a client', masked(1, 'x'), 'client', 1002, 'WS_ERR_UNEXPECTED_MASK'],
-  ['RSV1 without an extension', masked(1, 'x', { rsv1: true }), 'server', 1002, 'WS_ERR_UNEXPECTED_RSV_1'],
+  [
+    'RSV1 without an extension',
+    masked(1, 'x', { rsv1: true }),
+    'server',
+    1002,
+    'WS_ERR_UNEXPECTED_RSV_1',
+  ],
   ['RSV2', hex('a18137fa213d4f'), 'server', 1002, 'WS_ERR_UNEXPECTED_RSV_2_3'],
   ['RSV3', hex('918137fa213d4f'), 'server', 1002, 'WS_ERR_UNEXPECTED_RSV_2_3'],
   ['reserved data opcode 3', hex('838037fa213d'), 'server', 1002, 'WS_ERR_INVALID_OPCODE'],
   ['reserved control opcode 11', hex('8b8037fa213d'), 'server', 1002, 'WS_ERR_INVALID_OPCODE'],
-  ['ping over 125 bytes', hex('89fe007e37fa213d'), 'server', 1002, 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH'],
+  [
+    'ping over 125 bytes',
+    hex('89fe007e37fa213d'),
+    'server',
+    1002,
+    'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+  ],
   ['fragmented ping', hex('098037fa213d'), 'server', 1002, 'WS_ERR_EXPECTED_FIN'],
-  ['64-bit length with the top bit set', hex('82ff800000000000000037fa213d'), 'server', 1002, 'WS_ERR_INVALID_PAYLOAD_LENGTH'],
-  ['length above maxPayload (header only)', hex('82ff000000000640000137fa213d'), 'server', 1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'],
+  [
+    '64-bit length with the top bit set',
+    hex('82ff800000000000000037fa213d'),
+    'server',
+    1002,
+    'WS_ERR_INVALID_PAYLOAD_LENGTH',
+  ],
+  [
+    'length above maxPayload (header only)',
+    hex('82ff000000000640000137fa213d'),
+    'server',
+    1009,
+    'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+  ],
   ['continuation without a start', masked(0, 'x'), 'server', 1002, 'WS_ERR_INVALID_OPCODE'],
   [
     'new data frame inside a fragmented message',
@@ -32,19 +56,58 @@ const CASES = [
     1002,
     'WS_ERR_INVALID_OPCODE',
   ],
-  ['invalid UTF-8 in a text frame', masked(1, Buffer.from('cebae1bdb9cf83cebcceb5eda080', 'hex')), 'server', 1007, 'WS_ERR_INVALID_UTF8'],
   [
-    'invalid UTF-8 split across fragments',
-    Buffer.concat([masked(1, Buffer.from('cebae1', 'hex'), { fin: false }), masked(0, Buffer.from('bdb9f490', 'hex'))]),
+    'invalid UTF-8 in a text frame',
+    masked(1, Buffer.from('cebae1bdb9cf83cebcceb5eda080', 'hex')),
     'server',
     1007,
     'WS_ERR_INVALID_UTF8',
   ],
-  ['text ending inside a code point', masked(1, Buffer.from('61e282', 'hex')), 'server', 1007, 'WS_ERR_INVALID_UTF8'],
-  ['close body of 1 byte', masked(8, Buffer.from([3])), 'server', 1002, 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH'],
-  ['close code 1004', masked(8, Buffer.from([3, 0xec])), 'server', 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-  ['close code 5000', plain(8, Buffer.from([0x13, 0x88])), 'client', 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-  ['close reason not UTF-8', masked(8, Buffer.from([3, 0xe8, 0xff])), 'server', 1007, 'WS_ERR_INVALID_UTF8'],
+  [
+    'invalid UTF-8 split across fragments',
+    Buffer.concat([
+      masked(1, Buffer.from('cebae1', 'hex'), { fin: false }),
+      masked(0, Buffer.from('bdb9f490', 'hex')),
+    ]),
+    'server',
+    1007,
+    'WS_ERR_INVALID_UTF8',
+  ],
+  [
+    'text ending inside a code point',
+    masked(1, Buffer.from('61e282', 'hex')),
+    'server',
+    1007,
+    'WS_ERR_INVALID_UTF8',
+  ],
+  [
+    'close body of 1 byte',
+    masked(8, Buffer.from([3])),
+    'server',
+    1002,
+    'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+  ],
+  [
+    'close code 1004',
+    masked(8, Buffer.from([3, 0xec])),
+    'server',
+    1002,
+    'WS_ERR_INVALID_CLOSE_CODE',
+  ],
+  [
+    'close code 5000',
+    plain(8, Buffer.from([0x13, 0x88])),
+    'client',
+    1002,
+    'WS_ERR_INVALID_CLOSE_CODE',
+  ],
+  [
+    'close reason not UTF-8',
+    masked(8, Buffer.from([3, 0xe8, 0xff])),
+    'server',
+    1007,
+    'WS_ERR_INVALID_UTF8',
+  ],
 ]
 
 describe('bad input from a peer', () => {
@@ -58,39 +121,45 @@ describe('bad input from a peer', () => {
 
   afterAll(() => bystander.client.close(1000))
 
-  it.each(CASES.map((c) => [`${c[0]}: closes ${c[3]} with ${c[4]}`, ...c]))('%s', async (title, name, bytes, role, closeCode, code) => {
-    const pair = await tcpPair()
-    const victimSource = role === 'server' ? pair.server : pair.client
-    const attacker = role === 'server' ? pair.client : pair.server
-    const victim = new Socket(victimSource, { mask: role === 'client', maxPayload: 100 * 1024 * 1024 })
-    const errors = []
-    victim.on('error', (err) => errors.push(err))
-    const wire = []
-    attacker.on('data', (chunk) => wire.push(chunk))
-    const closed = once(victim, 'close')
-    attacker.write(bytes)
-    const [reported] = await closed
-    await new Promise((resolve) => setImmediate(resolve))
+  it.each(CASES.map((c) => [`${c[0]}: closes ${c[3]} with ${c[4]}`, ...c]))(
+    '%s',
+    async (title, name, bytes, role, closeCode, code) => {
+      const pair = await tcpPair()
+      const victimSource = role === 'server' ? pair.server : pair.client
+      const attacker = role === 'server' ? pair.client : pair.server
+      const victim = new Socket(victimSource, {
+        mask: role === 'client',
+        maxPayload: 100 * 1024 * 1024,
+      })
+      const errors = []
+      victim.on('error', (err) => errors.push(err))
+      const wire = []
+      attacker.on('data', (chunk) => wire.push(chunk))
+      const closed = once(victim, 'close')
+      attacker.write(bytes)
+      const [reported] = await closed
+      await new Promise((resolve) => setImmediate(resolve))
 
-    expect(errors).toHaveLength(1)
-    expect(errors[0].code).toBe(code)
-    expect(errors[0].closeCode).toBe(closeCode)
-    expect(reported).toBe(closeCode)
-    // The close frame on the wire carries that code.
-    const frame = Buffer.concat(wire)
-    expect(frame[0]).toBe(0x88)
-    const offset = frame[1] & 0x80 ? 6 : 2
-    let status = frame.readUInt16BE(offset)
-    if (frame[1] & 0x80) status ^= frame.readUInt16BE(2)
-    expect(status).toBe(closeCode)
+      expect(errors).toHaveLength(1)
+      expect(errors[0].code).toBe(code)
+      expect(errors[0].closeCode).toBe(closeCode)
+      expect(reported).toBe(closeCode)
+      // The close frame on the wire carries that code.
+      const frame = Buffer.concat(wire)
+      expect(frame[0]).toBe(0x88)
+      const offset = frame[1] & 0x80 ? 6 : 2
+      let status = frame.readUInt16BE(offset)
+      if (frame[1] & 0x80) status ^= frame.readUInt16BE(2)
+      expect(status).toBe(closeCode)
 
-    // The other connection still works.
-    const echoed = once(bystander.client, 'message')
-    bystander.server.once('message', (m) => bystander.server.send(m))
-    bystander.client.send(`still here after ${name}`)
-    expect(await echoed).toEqual([`still here after ${name}`])
-    pair.close()
-  })
+      // The other connection still works.
+      const echoed = once(bystander.client, 'message')
+      bystander.server.once('message', (m) => bystander.server.send(m))
+      bystander.client.send(`still here after ${name}`)
+      expect(await echoed).toEqual([`still here after ${name}`])
+      pair.close()
+    },
+  )
 
   it('fails fast: invalid UTF-8 closes before the rest of the message arrives', async () => {
     const pair = await tcpPair()

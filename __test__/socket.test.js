@@ -15,11 +15,16 @@ async function connected(serverOptions = {}, clientOptions = {}) {
   return { server, client, pair }
 }
 
+/** Data frames leave in a microtask: wait for it. */
+const flushed = () => new Promise((resolve) => setImmediate(resolve))
+
 /** Parses what `source` received with ws's Receiver. */
 function parsedByWs(bytes, isServer) {
   const receiver = new Receiver({ isServer })
   const seen = []
-  receiver.on('message', (data, isBinary) => seen.push(['message', isBinary ? data : data.toString()]))
+  receiver.on('message', (data, isBinary) =>
+    seen.push(['message', isBinary ? data : data.toString()]),
+  )
   receiver.on('ping', (data) => seen.push(['ping', data.toString()]))
   receiver.on('pong', (data) => seen.push(['pong', data.toString()]))
   receiver.on('conclude', (code, reason) => seen.push(['close', code, reason.toString()]))
@@ -39,9 +44,13 @@ describe('Socket', () => {
     it('names the bad option in its error', () => {
       const source = new PassThrough()
       expect(() => new Socket(source, 'x')).toThrow(/"options" argument/)
-      expect(() => new Socket(source, { mask: 1 })).toThrow(/"options.mask" argument must be of type boolean/)
+      expect(() => new Socket(source, { mask: 1 })).toThrow(
+        /"options.mask" argument must be of type boolean/,
+      )
       expect(() => new Socket(source, { opcode: '1' })).toThrow(TypeError)
-      expect(() => new Socket(source, { opcode: 3 })).toThrow(/"options.opcode" argument must be 0x01 \(text\) or 0x02 \(binary\). Received 3/)
+      expect(() => new Socket(source, { opcode: 3 })).toThrow(
+        /"options.opcode" argument must be 0x01 \(text\) or 0x02 \(binary\). Received 3/,
+      )
       expect(() => new Socket(source, { streamThreshold: -1 })).toThrow(RangeError)
       expect(() => new Socket(source, { maxPayload: 0 })).toThrow(/"options.maxPayload"/)
       expect(() => new Socket(source, { closeTimeout: Infinity })).toThrow(/"options.closeTimeout"/)
@@ -69,22 +78,26 @@ describe('Socket', () => {
       pair.close()
     })
 
-    it('follows an explicit opcode option', () => {
+    it('follows an explicit opcode option', async () => {
       const source = sink()
       const ws = new Socket(source, { opcode: 0x02 })
       ws.send('abc')
+      await flushed()
       expect(source.bytes()).toEqual(hex('8203 616263'))
       const text = sink()
       new Socket(text, { opcode: 0x01 }).send(Buffer.from('abc'))
+      await flushed()
       expect(text.bytes()).toEqual(hex('8103 616263'))
     })
 
-    it('masks when mask is true and not otherwise', () => {
+    it('masks when mask is true and not otherwise', async () => {
       const server = sink()
       new Socket(server).send('Hello')
+      await flushed()
       expect(server.bytes()).toEqual(hex('810548656c6c6f'))
       const client = sink()
       new Socket(client, { mask: true }).send('Hello')
+      await flushed()
       const bytes = client.bytes()
       expect(bytes[1]).toBe(0x85)
       expect(parsedByWs(bytes, true)).toEqual([['message', 'Hello']])
@@ -92,14 +105,17 @@ describe('Socket', () => {
 
     it('rejects what is not a string or bytes', () => {
       const ws = new Socket(sink())
-      expect(() => ws.send(42)).toThrow(/"message" argument must be of type string or an instance of Buffer/)
+      expect(() => ws.send(42)).toThrow(
+        /"message" argument must be of type string or an instance of Buffer/,
+      )
       expect(() => ws.send({})).toThrow(TypeError)
     })
 
-    it('uses the 16- and 64-bit length forms that ws parses', () => {
+    it('uses the 16- and 64-bit length forms that ws parses', async () => {
       for (const size of [125, 126, 65535, 65536, 70000]) {
         const source = sink()
         new Socket(source).send(Buffer.alloc(size, 7))
+        await flushed()
         const seen = parsedByWs(source.bytes(), false)
         expect(seen).toHaveLength(1)
         expect(seen[0][1]).toEqual(Buffer.alloc(size, 7))
@@ -122,7 +138,9 @@ describe('Socket', () => {
     it('throws a RangeError for a body over 125 bytes', () => {
       const ws = new Socket(sink())
       expect(() => ws.ping(Buffer.alloc(126))).toThrow(RangeError)
-      expect(() => ws.ping('x'.repeat(126))).toThrow(/"message" argument must be at most 125 bytes. Received 126 bytes/)
+      expect(() => ws.ping('x'.repeat(126))).toThrow(
+        /"message" argument must be at most 125 bytes. Received 126 bytes/,
+      )
       expect(() => ws.ping(Buffer.alloc(125))).not.toThrow()
     })
   })
@@ -168,8 +186,12 @@ describe('Socket', () => {
       for (const code of [0, 999, 1004, 1005, 1006, 1012, 1015, 2999, 5000, 1000.5, 65536 + 1000]) {
         expect(() => ws.close(code)).toThrow(RangeError)
       }
-      expect(() => ws.close(1004)).toThrow(/"code" argument must be a sendable close code. Received 1004/)
-      expect(() => ws.close(1000, 'x'.repeat(124))).toThrow(/"reason" argument must be at most 123 bytes/)
+      expect(() => ws.close(1004)).toThrow(
+        /"code" argument must be a sendable close code. Received 1004/,
+      )
+      expect(() => ws.close(1000, 'x'.repeat(124))).toThrow(
+        /"reason" argument must be at most 123 bytes/,
+      )
       expect(() => ws.close('1000', 5)).toThrow(TypeError)
       expect(() => ws.close({})).toThrow(/"code" argument must be of type number/)
       for (const code of [1000, 1001, 1003, 1007, 1011, 3000, 4999]) {
@@ -221,17 +243,18 @@ describe('Socket', () => {
       pair.close()
     })
 
-    it('writes FIN-clear frames, then continuations, then an empty final frame', () => {
+    it('writes FIN-clear frames, then continuations, then an empty final frame', async () => {
       const source = sink()
       const ws = new Socket(source)
       ws.stream('ab')
       ws.stream('c')
       ws.stream()
+      await flushed()
       expect(source.bytes()).toEqual(hex('0102 6162  0001 63  8000'))
       expect(parsedByWs(source.bytes(), false)).toEqual([['message', 'abc']])
     })
 
-    it('lets control frames interleave and queues send() until the final frame', () => {
+    it('lets control frames interleave and queues send() until the final frame', async () => {
       const source = sink()
       const ws = new Socket(source)
       ws.stream('a')
@@ -239,6 +262,7 @@ describe('Socket', () => {
       ws.send('later')
       ws.stream('b')
       ws.stream()
+      await flushed()
       expect(source.bytes()).toEqual(hex('0101 61  8901 70  0001 62  8000  8105 6c61746572'))
       expect(parsedByWs(source.bytes(), false)).toEqual([
         ['ping', 'p'],
@@ -247,9 +271,10 @@ describe('Socket', () => {
       ])
     })
 
-    it('does nothing for a final call without an open stream', () => {
+    it('does nothing for a final call without an open stream', async () => {
       const source = sink()
       new Socket(source).stream()
+      await flushed()
       expect(source.written).toHaveLength(0)
     })
   })
@@ -365,7 +390,10 @@ describe('Socket', () => {
     })
 
     it('reads from any Duplex, also one fed in 1-byte chunks', async () => {
-      const frames = Buffer.concat([wsFrame(1, 'Hello', { mask: true }), wsFrame(2, Buffer.from([9, 9]), { mask: true })])
+      const frames = Buffer.concat([
+        wsFrame(1, 'Hello', { mask: true }),
+        wsFrame(2, Buffer.from([9, 9]), { mask: true }),
+      ])
       const source = new PassThrough()
       const ws = new Socket(source)
       const seen = []

@@ -77,10 +77,34 @@ describe('Stream', () => {
       b.write(wsFrame(0x00, 'lo', { fin: true, mask: false }))
       await new Promise((resolve) => setTimeout(resolve, 20))
       expect(events).toEqual([
-        ['head', { fin: false, rsv1: false, rsv2: false, rsv3: false, opcode: 1, mask: true, masking: KEY, length: 3 }],
+        [
+          'head',
+          {
+            fin: false,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: 1,
+            mask: true,
+            masking: KEY,
+            length: 3,
+          },
+        ],
         ['data', 'Hel'],
         ['done'],
-        ['head', { fin: true, rsv1: false, rsv2: false, rsv3: false, opcode: 0, mask: false, masking: null, length: 2 }],
+        [
+          'head',
+          {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: 0,
+            mask: false,
+            masking: null,
+            length: 2,
+          },
+        ],
         ['data', 'lo'],
         ['done'],
       ])

@@ -38,14 +38,18 @@ function describe(value) {
 
 /** A caller passed a value of the wrong type: Node's wording and code. */
 function invalidType(name, expected, value) {
-  const err = new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(value)}`)
+  const err = new TypeError(
+    `The "${name}" argument must be ${expected}. Received ${describe(value)}`,
+  )
   err.code = 'ERR_INVALID_ARG_TYPE'
   return err
 }
 
 /** A caller passed a value of the right type that is not allowed. */
 function invalidValue(name, expected, value) {
-  const err = new RangeError(`The "${name}" argument must be ${expected}. Received ${String(value)}`)
+  const err = new RangeError(
+    `The "${name}" argument must be ${expected}. Received ${String(value)}`,
+  )
   err.code = 'ERR_OUT_OF_RANGE'
   return err
 }

@@ -64,7 +64,11 @@ class OrderedDuplex extends Duplex {
   /** Delivers what waited; the source resumes once nothing does. */
   _releaseHeld() {
     while (this.#held.length > 0 && this.#barrier === null) this._deliver(this.#held.shift())
-    if (this.#held.length === 0 && this.#barrier === null && this.readableLength < this.readableHighWaterMark) {
+    if (
+      this.#held.length === 0 &&
+      this.#barrier === null &&
+      this.readableLength < this.readableHighWaterMark
+    ) {
       this.#resumeSource()
     }
   }

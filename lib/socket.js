@@ -2,8 +2,9 @@
 
 const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
+const Outbox = require('./outbox')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
-const { bytesOf, encode, writeFrame, PAYLOAD_TYPES } = require('./frames')
+const { bytesOf, encode, writeFrame } = require('./frames')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (API.md `closeTimeout`).
@@ -93,6 +94,7 @@ function checkOptions(options) {
 class Socket extends OrderedDuplex {
   #source
   #receiver
+  #outbox
   #results = new Uint32Array(RESULT_WORDS)
   #resultBytes = Buffer.from(this.#results.buffer)
   #maskFlag
@@ -128,6 +130,7 @@ class Socket extends OrderedDuplex {
     const opts = checkOptions(options)
     super(source, { emitClose: false, allowHalfOpen: true })
     this.#source = source
+    this.#outbox = new Outbox(source)
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
     this.#opcode = opts.opcode
     this.#closeTimeout = opts.closeTimeout ?? CLOSE_TIMEOUT
@@ -147,12 +150,12 @@ class Socket extends OrderedDuplex {
     const bytes = bytesOf('message', message)
     if (this.#sentClose || this.#closed) return false
     const opcode = this.#opcode ?? (bytes === null ? TEXT : BINARY)
-    const frame = encode(opcode | FLAG_FIN | this.#maskFlag, bytes ?? message)
+    const flags = opcode | FLAG_FIN | this.#maskFlag
     if (this.#outStream) {
-      this.#backlog.push(frame)
+      this.#backlog.push([flags, bytes ?? message])
       return false
     }
-    return writeFrame(this.#source, frame)
+    return this.#outbox.push(flags, bytes ?? message)
   }
 
   /** Sends a ping; its body may be at most 125 bytes. */
@@ -168,6 +171,12 @@ class Socket extends OrderedDuplex {
       )
     }
     if (this.#sentClose || this.#closed) return false
+    return this.#writeControl(frame)
+  }
+
+  /** Control frames go out now, after the data frames queued before them. */
+  #writeControl(frame) {
+    this.#outbox.flush()
     return writeFrame(this.#source, frame)
   }
 
@@ -189,7 +198,11 @@ class Socket extends OrderedDuplex {
     if (code === undefined && reason !== undefined) code = 1000
     const frame = native.closeFrame(code, reason, this.#maskFlag !== 0)
     if (frame === ERR_CLOSE_REASON) {
-      throw invalidValue('reason', 'at most 123 bytes of UTF-8', `${Buffer.byteLength(reason)} bytes`)
+      throw invalidValue(
+        'reason',
+        'at most 123 bytes of UTF-8',
+        `${Buffer.byteLength(reason)} bytes`,
+      )
     }
     if (typeof frame === 'number') throw invalidValue('code', 'a sendable close code', code)
     if (this.#sentClose || this.#closed) return
@@ -207,7 +220,7 @@ class Socket extends OrderedDuplex {
     }
     const bytes = bytesOf('chunk', chunk)
     if (this.#sentClose || this.#closed) return false
-    return writeFrame(this.#source, this.#fragment(bytes, chunk))
+    return this.#outbox.push(this.#fragmentFlags(bytes), bytes ?? chunk)
   }
 
   // ---------------------------------------------------------------- reading
@@ -293,7 +306,7 @@ class Socket extends OrderedDuplex {
         this._afterReaders(this.#emitStop)
         break
       case EVENT_PING:
-        if (!this.#sentClose) writeFrame(this.#source, encode(PONG | FLAG_FIN | this.#maskFlag, data))
+        if (!this.#sentClose) this.#writeControl(encode(PONG | FLAG_FIN | this.#maskFlag, data))
         break
       case EVENT_PONG:
         this.emit('pong', data)
@@ -318,7 +331,7 @@ class Socket extends OrderedDuplex {
 
   // ---------------------------------------------------------------- writing
 
-  #fragment(bytes, chunk) {
+  #fragmentFlags(bytes) {
     let opcode = CONTINUATION
     if (!this.#outStream) {
       this.#outStream = true
@@ -327,15 +340,15 @@ class Socket extends OrderedDuplex {
       // echoes text as text), else binary.
       opcode = this.#opcode ?? (bytes === null ? TEXT : this.#inStreamOpcode || BINARY)
     }
-    return encode(opcode | this.#maskFlag, bytes ?? chunk)
+    return opcode | this.#maskFlag
   }
 
   #endStream() {
     this.#outStream = false
-    const ok = writeFrame(this.#source, encode(CONTINUATION | FLAG_FIN | this.#maskFlag, ''))
+    const ok = this.#outbox.push(CONTINUATION | FLAG_FIN | this.#maskFlag, '')
     const backlog = this.#backlog
     this.#backlog = []
-    for (const frame of backlog) writeFrame(this.#source, frame)
+    for (const [flags, data] of backlog) this.#outbox.push(flags, data)
     return ok
   }
 
@@ -344,13 +357,12 @@ class Socket extends OrderedDuplex {
       callback()
       return
     }
-    const frame = this.#fragment(chunk, chunk)
     this.#inflight = chunk.length
     const done = () => {
       this.#inflight = 0
       callback()
     }
-    if (writeFrame(this.#source, frame)) done()
+    if (this.#outbox.push(this.#fragmentFlags(chunk), chunk)) done()
     else this.#source.once('drain', done)
     if (this.#finalAfter > 0) {
       this.#finalAfter -= chunk.length
@@ -376,7 +388,7 @@ class Socket extends OrderedDuplex {
 
   #sendClose(frame) {
     this.#sentClose = true
-    this.#source.write(frame)
+    this.#writeControl(frame)
     if (this.#receivedClose || this.#failed) this.#source.end()
     // unref: an open source keeps the process alive; the timer alone need not.
     this.#closeTimer = setTimeout(() => this.#source.destroy(), this.#closeTimeout).unref()
@@ -388,8 +400,16 @@ class Socket extends OrderedDuplex {
     this.#closeReason = reason
     if (!this.#sentClose) {
       // Echo the peer's code; one we may not send (1012-1014) gets an empty body.
-      const echo = native.closeFrame(code === 1005 ? undefined : code, undefined, this.#maskFlag !== 0)
-      this.#sendClose(typeof echo === 'number' ? native.closeFrame(undefined, undefined, this.#maskFlag !== 0) : echo)
+      const echo = native.closeFrame(
+        code === 1005 ? undefined : code,
+        undefined,
+        this.#maskFlag !== 0,
+      )
+      this.#sendClose(
+        typeof echo === 'number'
+          ? native.closeFrame(undefined, undefined, this.#maskFlag !== 0)
+          : echo,
+      )
     } else {
       this.#source.end()
     }

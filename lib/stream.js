@@ -31,13 +31,19 @@ function checkHead(head) {
       throw invalidType(`head.${name}`, 'of type boolean', head[name])
     }
   }
-  if (head.opcode !== undefined && (!Number.isInteger(head.opcode) || head.opcode < 0 || head.opcode > 15)) {
+  if (
+    head.opcode !== undefined &&
+    (!Number.isInteger(head.opcode) || head.opcode < 0 || head.opcode > 15)
+  ) {
     throw invalidValue('head.opcode', 'an integer from 0 to 15', head.opcode)
   }
   if (head.length !== undefined && (!Number.isSafeInteger(head.length) || head.length < 0)) {
     throw invalidValue('head.length', 'a non-negative safe integer', head.length)
   }
-  if (head.masking !== undefined && !(ArrayBuffer.isView(head.masking) && head.masking.byteLength === 4)) {
+  if (
+    head.masking !== undefined &&
+    !(ArrayBuffer.isView(head.masking) && head.masking.byteLength === 4)
+  ) {
     throw invalidType('head.masking', 'a Buffer of 4 bytes', head.masking)
   }
 }
@@ -99,7 +105,8 @@ class Stream extends OrderedDuplex {
     const head = this.#nextHead ?? {}
     this.#nextHead = null
     const length = head.length ?? chunkLength
-    let flags = (head.opcode ?? this.#opcode) | (head.fin ? FLAG_FIN : 0) | (head.rsv1 ? FLAG_RSV1 : 0)
+    let flags =
+      (head.opcode ?? this.#opcode) | (head.fin ? FLAG_FIN : 0) | (head.rsv1 ? FLAG_RSV1 : 0)
     let key = 0
     if (head.masking !== undefined) {
       flags |= FLAG_KEY
@@ -109,7 +116,12 @@ class Stream extends OrderedDuplex {
     }
     const header = Buffer.allocUnsafe(HEADROOM)
     const n = native.header(header, flags, length, key)
-    if (n < 0) throw invalidValue('head', 'a valid frame head (control frames: fin and at most 125 bytes)', JSON.stringify(head))
+    if (n < 0)
+      throw invalidValue(
+        'head',
+        'a valid frame head (control frames: fin and at most 125 bytes)',
+        JSON.stringify(head),
+      )
     this.#masked = (flags & (FLAG_KEY | FLAG_MASK)) !== 0
     this.#key = this.#masked ? header.readUInt32BE(n - 4) : 0
     this.#phase = 0
@@ -157,7 +169,8 @@ class Stream extends OrderedDuplex {
     while (offset < chunk.length) {
       const view = offset === 0 ? chunk : chunk.subarray(offset)
       const consumed = this.#receiver.push(view, this.#resultBytes)
-      for (let i = 0; words[i] !== 0; i += 4) this.#record(view, words[i], words[i + 1], words[i + 2], words[i + 3])
+      for (let i = 0; words[i] !== 0; i += 4)
+        this.#record(view, words[i], words[i + 1], words[i + 2], words[i + 3])
       offset += consumed
       if (consumed === 0) break
     }
@@ -172,16 +185,19 @@ class Stream extends OrderedDuplex {
           masking = Buffer.allocUnsafe(4)
           masking.writeUInt32BE(c >>> 0, 0)
         }
-        this._order(['head', {
-          fin: (first & HEAD_FIN) !== 0,
-          rsv1: (first & HEAD_RSV1) !== 0,
-          rsv2: (first & HEAD_RSV2) !== 0,
-          rsv3: (first & HEAD_RSV3) !== 0,
-          opcode: (first >> 8) & 0xf,
-          mask: masked,
-          masking,
-          length: b * 2 ** 32 + a,
-        }])
+        this._order([
+          'head',
+          {
+            fin: (first & HEAD_FIN) !== 0,
+            rsv1: (first & HEAD_RSV1) !== 0,
+            rsv2: (first & HEAD_RSV2) !== 0,
+            rsv3: (first & HEAD_RSV3) !== 0,
+            opcode: (first >> 8) & 0xf,
+            mask: masked,
+            masking,
+            length: b * 2 ** 32 + a,
+          },
+        ])
         break
       }
       case EVENT_PAYLOAD:

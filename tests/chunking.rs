@@ -17,7 +17,11 @@ fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
     sequence.extend(masked(Opcode::Binary, true, &vec![7u8; 70_000]));
     sequence.extend(masked(Opcode::Close, true, b"\x03\xe8done"));
     let mut bad_utf8 = masked(Opcode::Text, false, b"\xce\xba\xe1\xbd\xb9");
-    bad_utf8.extend(masked(Opcode::Continuation, true, b"\xcf\x83\xed\xa0\x80tail"));
+    bad_utf8.extend(masked(
+        Opcode::Continuation,
+        true,
+        b"\xcf\x83\xed\xa0\x80tail",
+    ));
     vec![
         ("small text", masked(Opcode::Text, true, b"Hello")),
         ("empty binary", masked(Opcode::Binary, true, b"")),
@@ -25,7 +29,10 @@ fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
         ("fragmented with a ping between", fragmented),
         ("a sequence ending in close", sequence),
         ("invalid UTF-8 in a continuation", bad_utf8),
-        ("unmasked from a client", common::unmasked(Opcode::Text, true, b"x")),
+        (
+            "unmasked from a client",
+            common::unmasked(Opcode::Text, true, b"x"),
+        ),
     ]
 }
 
@@ -72,18 +79,30 @@ fn assembled_messages_survive_any_chunking() {
     ];
     for size in 1..=input.len() {
         let mut d = server_with(NO_STREAM_THRESHOLD, 1 << 20);
-        assert_eq!(feed(&mut d, &input, &[size, 3, 1]), expect, "chunks of {size}");
+        assert_eq!(
+            feed(&mut d, &input, &[size, 3, 1]),
+            expect,
+            "chunks of {size}"
+        );
     }
 }
 
 #[test]
 fn invalid_utf8_fails_at_the_first_bad_byte_whatever_the_chunking() {
-    let mut input = masked(Opcode::Text, true, b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xf4\x90\x80\x80");
+    let mut input = masked(
+        Opcode::Text,
+        true,
+        b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xf4\x90\x80\x80",
+    );
     // Everything after the bad byte would be payload too, but is never needed.
     input.truncate(input.len() - 2);
     for size in 1..=input.len() {
         let seen = feed(&mut server(), &input, &[size]);
-        assert_eq!(seen.last(), Some(&Seen::Error(ProtocolError::InvalidUtf8)), "chunks of {size}");
+        assert_eq!(
+            seen.last(),
+            Some(&Seen::Error(ProtocolError::InvalidUtf8)),
+            "chunks of {size}"
+        );
     }
 }
 
@@ -114,7 +133,10 @@ fn assert_same(seen: &[Seen], whole: &[Seen], what: &str) {
             .collect()
     };
     let others = |v: &[Seen]| -> Vec<Seen> {
-        v.iter().filter(|s| !matches!(s, Seen::StreamData(_))).cloned().collect()
+        v.iter()
+            .filter(|s| !matches!(s, Seen::StreamData(_)))
+            .cloned()
+            .collect()
     };
     assert_eq!(others(seen), others(whole), "{what}");
     assert!(data(seen).starts_with(&data(whole)), "{what}");

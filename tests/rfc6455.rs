@@ -57,7 +57,10 @@ fn reserved_opcodes_close_1002() {
     for op in [3u8, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf] {
         let mut frame = masked(Opcode::Text, true, b"");
         frame[0] = 0x80 | op;
-        fails(&feed_all(&mut server(), &frame), ProtocolError::ReservedOpcode(op));
+        fails(
+            &feed_all(&mut server(), &frame),
+            ProtocolError::ReservedOpcode(op),
+        );
     }
 }
 
@@ -72,7 +75,10 @@ fn control_frame_over_125_bytes_closes_1002() {
 fn fragmented_control_frame_closes_1002() {
     let mut frame = masked(Opcode::Ping, true, b"x");
     frame[0] &= 0x7f;
-    fails(&feed_all(&mut server(), &frame), ProtocolError::FragmentedControlFrame);
+    fails(
+        &feed_all(&mut server(), &frame),
+        ProtocolError::FragmentedControlFrame,
+    );
 }
 
 #[test]
@@ -110,7 +116,10 @@ fn a_continuation_without_a_message_closes_1002() {
 fn a_new_data_frame_inside_a_fragmented_message_closes_1002() {
     let mut input = masked(Opcode::Text, false, b"a");
     input.extend(masked(Opcode::Text, true, b"b"));
-    fails(&feed_all(&mut server(), &input), ProtocolError::ExpectedContinuation);
+    fails(
+        &feed_all(&mut server(), &input),
+        ProtocolError::ExpectedContinuation,
+    );
 }
 
 #[test]
@@ -145,7 +154,10 @@ fn a_text_message_ending_inside_a_code_point_closes_1007() {
 #[test]
 fn binary_messages_are_not_utf8_checked() {
     let seen = feed_all(&mut server(), &masked(Opcode::Binary, true, b"\xff\xfe"));
-    assert_eq!(seen, vec![Seen::Message(Opcode::Binary, b"\xff\xfe".to_vec())]);
+    assert_eq!(
+        seen,
+        vec![Seen::Message(Opcode::Binary, b"\xff\xfe".to_vec())]
+    );
 }
 
 #[test]
@@ -157,7 +169,10 @@ fn a_close_body_of_one_byte_closes_1002() {
 #[test]
 fn a_close_code_that_may_not_be_received_closes_1002() {
     for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000] {
-        let seen = feed_all(&mut server(), &masked(Opcode::Close, true, &code.to_be_bytes()));
+        let seen = feed_all(
+            &mut server(),
+            &masked(Opcode::Close, true, &code.to_be_bytes()),
+        );
         fails(&seen, ProtocolError::InvalidCloseCode(code));
     }
 }

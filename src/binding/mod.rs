@@ -22,15 +22,21 @@ pub const MAX_CONTROL_PAYLOAD: u32 = CONTROL_PAYLOAD as u32;
 
 /// Default `maxPayload`.
 #[napi]
+#[expect(clippy::cast_precision_loss, reason = "100 MiB is exact in an f64")]
 pub const DEFAULT_MAX_PAYLOAD: f64 = MAX_PAYLOAD as f64;
 
 /// Default `streamThreshold`.
 #[napi]
+#[expect(clippy::cast_precision_loss, reason = "16 KiB is exact in an f64")]
 pub const DEFAULT_STREAM_THRESHOLD: f64 = THRESHOLD as f64;
 
 /// `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`.
 #[napi]
 #[must_use]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands JS strings over as String (allow: the macro rewrites this fn)"
+)]
 pub fn accept_key(key: String) -> String {
     handshake::accept_key(&key)
 }

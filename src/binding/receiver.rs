@@ -125,7 +125,9 @@ impl Sink for Words<'_> {
     fn emit(&mut self, event: Event) {
         match event {
             Event::Message(op, data) => self.data(kind::EVENT_MESSAGE | (op as u32) << 8, data, 0),
-            Event::StreamStart(op) => self.record(kind::EVENT_STREAM_START | (op as u32) << 8, 0, 0, 0),
+            Event::StreamStart(op) => {
+                self.record(kind::EVENT_STREAM_START | (op as u32) << 8, 0, 0, 0);
+            }
             Event::StreamData(a, b) => self.record(kind::EVENT_STREAM_DATA, a, b, 0),
             Event::StreamStop => self.record(kind::EVENT_STREAM_STOP, 0, 0, 0),
             Event::Ping(data) => self.data(kind::EVENT_PING, data, 0),
@@ -145,7 +147,12 @@ impl Sink for Words<'_> {
                     }
                 }
                 let key = h.mask.map_or(0, u32::from_be_bytes);
-                self.record(first, h.length as u32 as usize, (h.length >> 32) as usize, key);
+                self.record(
+                    first,
+                    h.length as u32 as usize,
+                    (h.length >> 32) as usize,
+                    key,
+                );
             }
             Event::Payload(a, b) => self.record(kind::EVENT_PAYLOAD, a, b, 0),
             Event::FrameEnd => self.record(kind::EVENT_DONE, 0, 0, 0),
@@ -164,7 +171,10 @@ fn limit(value: Option<f64>, default: u64) -> u64 {
         None => default,
         Some(v) if v.is_nan() || v < 0.0 => default,
         Some(v) if v >= 18_446_744_073_709_551_615.0 => NO_STREAM_THRESHOLD,
-        #[expect(clippy::cast_sign_loss, reason = "v is known non-negative and in range")]
+        #[expect(
+            clippy::cast_sign_loss,
+            reason = "v is known non-negative and in range"
+        )]
         Some(v) => v as u64,
     }
 }
@@ -182,11 +192,19 @@ impl Receiver {
     #[napi(constructor)]
     #[must_use]
     pub fn new(mode: u32, max_payload: Option<f64>, stream_threshold: Option<f64>) -> Self {
-        let role = if mode == 1 { Role::Client } else { Role::Server };
+        let role = if mode == 1 {
+            Role::Client
+        } else {
+            Role::Server
+        };
         let mut config = Config::new(role);
         config.max_payload = limit(max_payload, DEFAULT_MAX_PAYLOAD);
         config.stream_threshold = limit(stream_threshold, DEFAULT_STREAM_THRESHOLD);
-        let mode = if mode == 2 { Mode::Frames } else { Mode::Messages(config) };
+        let mode = if mode == 2 {
+            Mode::Frames
+        } else {
+            Mode::Messages(config)
+        };
         Self {
             decoder: Decoder::new(mode),
         }

@@ -97,15 +97,20 @@ fn frame_into(buf: &mut [u8], flags: u32) -> i32 {
     let run = |buf: &mut [u8]| -> Result<usize, i32> {
         let opcode = opcode_of(flags)?;
         let mask = key_of(flags, 0)?;
-        frame_in_place(buf, opcode, flags & FLAG_FIN != 0, flags & FLAG_RSV1 != 0, mask).map_err(
-            |e| match e {
-                EncodeError::ControlTooLong => ERR_CONTROL_TOO_LONG,
-                EncodeError::FragmentedControl => ERR_FRAGMENTED_CONTROL,
-                EncodeError::NoHeadroom => ERR_NO_ROOM,
-            },
+        frame_in_place(
+            buf,
+            opcode,
+            flags & FLAG_FIN != 0,
+            flags & FLAG_RSV1 != 0,
+            mask,
         )
+        .map_err(|e| match e {
+            EncodeError::ControlTooLong => ERR_CONTROL_TOO_LONG,
+            EncodeError::FragmentedControl => ERR_FRAGMENTED_CONTROL,
+            EncodeError::NoHeadroom => ERR_NO_ROOM,
+        })
     };
-    run(buf).map_or_else(|e| e, |start| start as i32)
+    run(buf).map_or_else(|e| e, |start| i32::try_from(start).unwrap_or(ERR_NO_ROOM))
 }
 
 /// Writes the header of a frame of `length` payload bytes at the start of
@@ -138,10 +143,12 @@ pub fn header(mut out: BufferSlice, flags: u32, length: f64, key: u32) -> i32 {
         };
         let mut bytes = [0u8; MAX_HEADER_LEN];
         let len = encode_header(&header, &mut bytes);
-        out.get_mut(..len).ok_or(ERR_NO_ROOM)?.copy_from_slice(&bytes[..len]);
+        out.get_mut(..len)
+            .ok_or(ERR_NO_ROOM)?
+            .copy_from_slice(&bytes[..len]);
         Ok(len)
     };
-    run(&mut out).map_or_else(|e| e, |len| len as i32)
+    run(&mut out).map_or_else(|e| e, |len| i32::try_from(len).unwrap_or(ERR_NO_ROOM))
 }
 
 /// Masks `buf` in place with `key` (big-endian) from byte `phase` of the
@@ -159,7 +166,8 @@ pub fn close_frame(code: Option<f64>, reason: Option<String>, masked: bool) -> E
     // A JS number: only an integer in u16 range can be a code at all.
     let code = match code {
         None => None,
-        Some(c) if c.fract() == 0.0 && (0.0..=65535.0).contains(&c) => {
+        Some(c) if c.fract() == 0.0 && (0.0..=65535.0).contains(&c) =>
+        {
             #[expect(clippy::cast_sign_loss, reason = "range-checked in the guard")]
             Some(c as u16)
         }
@@ -183,4 +191,58 @@ pub fn close_frame(code: Option<f64>, reason: Option<String>, masked: bool) -> E
         }
         Err(_) => Either::B(start),
     }
+}
+
+/// Frames a batch of data payloads laid out in `slab` and packs the frames
+/// contiguously, in place. `records` holds `count` triples of u32 words
+/// `(offset, length, flags)`: each payload sits at `offset + MAX_HEADER_LEN`
+/// with `MAX_HEADER_LEN` bytes of headroom before it. Frames are written from
+/// the first record's offset on; returns where the last one ends, or a
+/// negative `ERR_*`. One call for every message queued in a tick.
+#[napi(catch_unwind)]
+pub fn frame_batch(mut slab: BufferSlice, records: BufferSlice, count: u32) -> f64 {
+    match pack_batch(&mut slab, &records, count as usize) {
+        Ok(end) => end as f64,
+        Err(code) => f64::from(code),
+    }
+}
+
+fn pack_batch(slab: &mut [u8], records: &[u8], count: usize) -> Result<usize, i32> {
+    let word = |i: usize| -> Result<usize, i32> {
+        let bytes = records.get(i * 4..i * 4 + 4).ok_or(ERR_NO_ROOM)?;
+        Ok(u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize)
+    };
+    let mut write = if count == 0 { 0 } else { word(0)? };
+    for i in 0..count {
+        let (offset, length) = (word(i * 3)?, word(i * 3 + 1)?);
+        let flags = word(i * 3 + 2)? as u32;
+        let payload_start = offset + MAX_HEADER_LEN;
+        let payload_end = payload_start + length;
+        // Frames only ever move towards the start: each header is at most
+        // the headroom its payload left, and records come in slab order.
+        if payload_end > slab.len() || offset < write {
+            return Err(ERR_NO_ROOM);
+        }
+        let header = FrameHeader {
+            fin: flags & FLAG_FIN != 0,
+            rsv1: flags & FLAG_RSV1 != 0,
+            rsv2: false,
+            rsv3: false,
+            opcode: opcode_of(flags)?,
+            mask: key_of(flags, 0)?,
+            length: length as u64,
+        };
+        if header.opcode.is_control() {
+            return Err(ERR_OPCODE);
+        }
+        if let Some(key) = header.mask {
+            apply_mask(&mut slab[payload_start..payload_end], key, 0);
+        }
+        let mut bytes = [0u8; MAX_HEADER_LEN];
+        let hlen = encode_header(&header, &mut bytes);
+        slab[write..write + hlen].copy_from_slice(&bytes[..hlen]);
+        slab.copy_within(payload_start..payload_end, write + hlen);
+        write += hlen + length;
+    }
+    Ok(write)
 }

@@ -121,19 +121,28 @@ mod tests {
     #[test]
     fn sendable_codes_are_those_of_api_md() {
         let sendable: Vec<u16> = (0..=6000).filter(|&c| CloseCode(c).may_send()).collect();
-        let expected: Vec<u16> = (1000..=1003).chain(1007..=1011).chain(3000..=4999).collect();
+        let expected: Vec<u16> = (1000..=1003)
+            .chain(1007..=1011)
+            .chain(3000..=4999)
+            .collect();
         assert_eq!(sendable, expected);
-        for c in [0, 999, 1004, 1005, 1006, 1012, 1015, 1016, 2999, 5000, 65535] {
+        for c in [
+            0, 999, 1004, 1005, 1006, 1012, 1015, 1016, 2999, 5000, 65535,
+        ] {
             assert!(!CloseCode(c).may_send(), "{c}");
         }
     }
 
     #[test]
     fn receivable_codes_add_the_iana_registered_ones() {
-        for c in [1000, 1001, 1002, 1003, 1007, 1011, 1012, 1013, 1014, 3000, 4999] {
+        for c in [
+            1000, 1001, 1002, 1003, 1007, 1011, 1012, 1013, 1014, 3000, 4999,
+        ] {
             assert!(CloseCode(c).may_receive(), "{c}");
         }
-        for c in [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+        for c in [
+            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
             assert!(!CloseCode(c).may_receive(), "{c}");
         }
     }
@@ -148,7 +157,10 @@ mod tests {
 
     #[test]
     fn rejects_one_byte_bad_code_and_bad_reason() {
-        assert_eq!(parse_close_body(&[0x03]), Err(ProtocolError::InvalidClosePayload));
+        assert_eq!(
+            parse_close_body(&[0x03]),
+            Err(ProtocolError::InvalidClosePayload)
+        );
         assert_eq!(
             parse_close_body(&[0x03, 0xec]),
             Err(ProtocolError::InvalidCloseCode(1004))
@@ -162,13 +174,22 @@ mod tests {
     #[test]
     fn encodes_bodies_and_refuses_what_may_not_be_sent() {
         assert_eq!(encode_close_body(None, b""), Ok(vec![]));
-        assert_eq!(encode_close_body(Some(1000), b"ok"), Ok(b"\x03\xe8ok".to_vec()));
-        assert_eq!(encode_close_body(Some(1005), b""), Err(CloseBodyError::Code));
+        assert_eq!(
+            encode_close_body(Some(1000), b"ok"),
+            Ok(b"\x03\xe8ok".to_vec())
+        );
+        assert_eq!(
+            encode_close_body(Some(1005), b""),
+            Err(CloseBodyError::Code)
+        );
         assert_eq!(
             encode_close_body(Some(1000), &[b'a'; 124]),
             Err(CloseBodyError::ReasonTooLong)
         );
         assert!(encode_close_body(Some(1000), &[b'a'; 123]).is_ok());
-        assert_eq!(encode_close_body(None, b"x"), Err(CloseBodyError::ReasonWithoutCode));
+        assert_eq!(
+            encode_close_body(None, b"x"),
+            Err(CloseBodyError::ReasonWithoutCode)
+        );
     }
 }

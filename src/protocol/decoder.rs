@@ -117,7 +117,9 @@ impl Decoder {
             let step = match self.state {
                 State::Closed | State::Failed => return Ok(chunk.len()),
                 State::Header if pos >= chunk.len() || !sink.has_room() => return Ok(pos),
-                State::Payload if (pos >= chunk.len() && self.remaining > 0) || !sink.has_room() => {
+                State::Payload
+                    if (pos >= chunk.len() && self.remaining > 0) || !sink.has_room() =>
+                {
                     return Ok(pos)
                 }
                 State::Header => self.header_step(chunk, pos, sink),
@@ -181,7 +183,11 @@ impl Decoder {
         Ok(pos + used)
     }
 
-    fn begin_frame(&mut self, frame: FrameHeader, sink: &mut impl Sink) -> Result<(), ProtocolError> {
+    fn begin_frame(
+        &mut self,
+        frame: FrameHeader,
+        sink: &mut impl Sink,
+    ) -> Result<(), ProtocolError> {
         self.delivery = match self.mode {
             Mode::Frames => {
                 sink.emit(Event::Head(frame));
@@ -211,7 +217,9 @@ impl Decoder {
             return Err(ProtocolError::UnexpectedRsv23);
         }
         if frame.rsv1
-            && (!config.allow_rsv1 || frame.opcode.is_control() || frame.opcode == Opcode::Continuation)
+            && (!config.allow_rsv1
+                || frame.opcode.is_control()
+                || frame.opcode == Opcode::Continuation)
         {
             return Err(ProtocolError::UnexpectedRsv1);
         }
@@ -282,7 +290,11 @@ impl Decoder {
                     self.control.extend_from_slice(slice);
                 }
                 if done {
-                    let data = if in_place { Data::Range(pos, end) } else { Data::Buffered };
+                    let data = if in_place {
+                        Data::Range(pos, end)
+                    } else {
+                        Data::Buffered
+                    };
                     self.end_control(data, &chunk[pos..end], sink)?;
                 }
             }
@@ -311,7 +323,9 @@ impl Decoder {
             return Ok(());
         };
         if opcode == Opcode::Text {
-            self.utf8.feed(slice).map_err(|_| ProtocolError::InvalidUtf8)?;
+            self.utf8
+                .feed(slice)
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
         }
         let end_of_message = self.remaining == 0 && self.frame.fin;
         let single_frame = self.frame.fin && self.frame.opcode != Opcode::Continuation;
@@ -340,7 +354,12 @@ impl Decoder {
         Ok(())
     }
 
-    fn end_control(&mut self, data: Data, here: &[u8], sink: &mut impl Sink) -> Result<(), ProtocolError> {
+    fn end_control(
+        &mut self,
+        data: Data,
+        here: &[u8],
+        sink: &mut impl Sink,
+    ) -> Result<(), ProtocolError> {
         match self.frame.opcode {
             Opcode::Ping | Opcode::Pong => {
                 if data == Data::Buffered {
@@ -353,7 +372,11 @@ impl Decoder {
                 });
             }
             _ => {
-                let body = if data == Data::Buffered { &self.control[..] } else { here };
+                let body = if data == Data::Buffered {
+                    &self.control[..]
+                } else {
+                    here
+                };
                 let close = parse_close_body(body)?;
                 let reason = match data {
                     Data::Range(start, end) => Data::Range(start + close.reason_start, end),
@@ -399,7 +422,10 @@ mod tests {
         let mut input = frame(Opcode::Text, true, b"Hello");
         let mut events = Vec::new();
         assert_eq!(d.push(&mut input, &mut events), Ok(11));
-        assert_eq!(events, vec![Event::Message(Opcode::Text, Data::Range(6, 11))]);
+        assert_eq!(
+            events,
+            vec![Event::Message(Opcode::Text, Data::Range(6, 11))]
+        );
         assert_eq!(&input[6..11], b"Hello", "unmasked in place");
     }
 
@@ -477,7 +503,10 @@ mod tests {
         let mut d = server();
         let (events, err) = run(&mut d, frame(Opcode::Text, true, b""));
         assert_eq!(err, None);
-        assert_eq!(events, vec![Event::Message(Opcode::Text, Data::Range(6, 6))]);
+        assert_eq!(
+            events,
+            vec![Event::Message(Opcode::Text, Data::Range(6, 6))]
+        );
         let (events, _) = run(&mut d, frame(Opcode::Close, true, b""));
         assert_eq!(events, vec![Event::Close(1005, Data::Range(6, 6))]);
     }
@@ -522,7 +551,10 @@ mod tests {
     #[test]
     fn after_an_error_nothing_more_is_decoded() {
         let mut d = server();
-        let (_, err) = run(&mut d, frame_to_vec(Opcode::Text, true, b"x", None).unwrap());
+        let (_, err) = run(
+            &mut d,
+            frame_to_vec(Opcode::Text, true, b"x", None).unwrap(),
+        );
         assert_eq!(err, Some(ProtocolError::ExpectedMask));
         let (events, err) = run(&mut d, frame(Opcode::Text, true, b"x"));
         assert_eq!((events, err), (vec![], None));

@@ -94,7 +94,10 @@ mod tests {
             frame_to_vec(Opcode::Text, true, b"Hello", Some([0x37, 0xfa, 0x21, 0x3d])).unwrap(),
             b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"
         );
-        assert_eq!(frame_to_vec(Opcode::Text, false, b"Hel", None).unwrap(), b"\x01\x03Hel");
+        assert_eq!(
+            frame_to_vec(Opcode::Text, false, b"Hel", None).unwrap(),
+            b"\x01\x03Hel"
+        );
         assert_eq!(
             frame_to_vec(Opcode::Continuation, true, b"lo", None).unwrap(),
             b"\x80\x02lo"

@@ -139,9 +139,7 @@ impl fmt::Display for ProtocolError {
             Self::UnexpectedContinuation => {
                 f.write_str("Continuation frame without a message to continue")
             }
-            Self::ExpectedContinuation => {
-                f.write_str("New data frame inside a fragmented message")
-            }
+            Self::ExpectedContinuation => f.write_str("New data frame inside a fragmented message"),
             Self::InvalidUtf8 => f.write_str("Invalid UTF-8 in a text message or close reason"),
             Self::InvalidClosePayload => f.write_str("Close frame body of 1 byte"),
             Self::InvalidCloseCode(code) => write!(f, "Invalid close code {code}"),
@@ -167,7 +165,10 @@ mod tests {
             let (k, d) = e.to_parts();
             assert_eq!(ProtocolError::from_parts(k, d), Some(e));
         }
-        assert_eq!(ProtocolError::from_parts(ProtocolError::KINDS as u32, 0), None);
+        assert_eq!(
+            ProtocolError::from_parts(ProtocolError::KINDS as u32, 0),
+            None
+        );
         assert_eq!(ProtocolError::from_parts(0, 256), None);
     }
 

@@ -8,6 +8,10 @@ use super::opcode::Opcode;
 pub const MAX_HEADER_LEN: usize = 14;
 
 /// A frame's header, as on the wire.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the FIN and RSV bits of RFC 6455 §5.2"
+)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameHeader {
     /// The final fragment of a message.
@@ -87,7 +91,14 @@ pub fn decode_header(buf: &[u8]) -> Result<Decoded<FrameHeader>, ProtocolError> 
         }
         _ => u64::from(short_len),
     };
-    let mask = masked.then(|| [rest[ext_len], rest[ext_len + 1], rest[ext_len + 2], rest[ext_len + 3]]);
+    let mask = masked.then(|| {
+        [
+            rest[ext_len],
+            rest[ext_len + 1],
+            rest[ext_len + 2],
+            rest[ext_len + 3],
+        ]
+    });
     Ok(Decoded::Done {
         header: FrameHeader {
             fin,
@@ -117,12 +128,12 @@ pub fn encode_header(header: &FrameHeader, out: &mut [u8; MAX_HEADER_LEN]) -> us
             2
         }
         n @ 126..=0xFFFF => {
-            out[1] = mask_bit | 126;
+            out[1] = mask_bit | 0x7E;
             out[2..4].copy_from_slice(&(n as u16).to_be_bytes());
             4
         }
         n => {
-            out[1] = mask_bit | 127;
+            out[1] = mask_bit | 0x7F;
             out[2..10].copy_from_slice(&n.to_be_bytes());
             10
         }
@@ -160,7 +171,8 @@ mod tests {
     #[test]
     fn decodes_the_rfc_examples() {
         // §5.7: a single-frame unmasked text message "Hello"
-        let Decoded::Done { header: h, len } = decode_header(&hex("810548656c6c6f")).unwrap() else {
+        let Decoded::Done { header: h, len } = decode_header(&hex("810548656c6c6f")).unwrap()
+        else {
             panic!()
         };
         assert_eq!((h, len), (header(Opcode::Text, 5, None), 2));
@@ -170,14 +182,16 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!((h, len), (header(Opcode::Text, 5, Some([0x37, 0xfa, 0x21, 0x3d])), 6));
+        assert_eq!(
+            (h, len),
+            (header(Opcode::Text, 5, Some([0x37, 0xfa, 0x21, 0x3d])), 6)
+        );
         // §5.7: 256 bytes binary in a single unmasked frame, 64 KiB likewise
         let Decoded::Done { header: h, len } = decode_header(&hex("827e0100")).unwrap() else {
             panic!()
         };
         assert_eq!((h.length, len), (256, 4));
-        let Decoded::Done { header: h, len } =
-            decode_header(&hex("827f0000000000010000")).unwrap()
+        let Decoded::Done { header: h, len } = decode_header(&hex("827f0000000000010000")).unwrap()
         else {
             panic!()
         };
@@ -199,10 +213,22 @@ mod tests {
 
     #[test]
     fn rejects_what_the_header_alone_forbids() {
-        assert_eq!(decode_header(&hex("8300")), Err(ProtocolError::ReservedOpcode(3)));
-        assert_eq!(decode_header(&hex("8b00")), Err(ProtocolError::ReservedOpcode(11)));
-        assert_eq!(decode_header(&hex("897e")), Err(ProtocolError::ControlFrameTooLong));
-        assert_eq!(decode_header(&hex("0900")), Err(ProtocolError::FragmentedControlFrame));
+        assert_eq!(
+            decode_header(&hex("8300")),
+            Err(ProtocolError::ReservedOpcode(3))
+        );
+        assert_eq!(
+            decode_header(&hex("8b00")),
+            Err(ProtocolError::ReservedOpcode(11))
+        );
+        assert_eq!(
+            decode_header(&hex("897e")),
+            Err(ProtocolError::ControlFrameTooLong)
+        );
+        assert_eq!(
+            decode_header(&hex("0900")),
+            Err(ProtocolError::FragmentedControlFrame)
+        );
         assert_eq!(
             decode_header(&hex("827f8000000000000000")),
             Err(ProtocolError::InvalidPayloadLength)
@@ -211,13 +237,23 @@ mod tests {
 
     #[test]
     fn encodes_all_three_length_forms_and_round_trips() {
-        for (length, form) in [(0, 2), (125, 2), (126, 4), (65535, 4), (65536, 10), (1 << 40, 10)] {
+        for (length, form) in [
+            (0, 2),
+            (125, 2),
+            (126, 4),
+            (65535, 4),
+            (65536, 10),
+            (1 << 40, 10),
+        ] {
             for mask in [None, Some([9, 8, 7, 6])] {
                 let h = header(Opcode::Binary, length, mask);
                 let mut out = [0u8; MAX_HEADER_LEN];
                 let n = encode_header(&h, &mut out);
                 assert_eq!(n, form + if mask.is_some() { 4 } else { 0 });
-                assert_eq!(decode_header(&out[..n]).unwrap(), Decoded::Done { header: h, len: n });
+                assert_eq!(
+                    decode_header(&out[..n]).unwrap(),
+                    Decoded::Done { header: h, len: n }
+                );
             }
         }
         let mut out = [0u8; MAX_HEADER_LEN];

@@ -127,7 +127,8 @@ mod tests {
             let expect = std::str::from_utf8(s).is_ok();
             for cut in 0..=s.len() {
                 let mut v = Utf8Validator::new();
-                let ok = v.feed(&s[..cut]).is_ok() && v.feed(&s[cut..]).is_ok() && v.finish().is_ok();
+                let ok =
+                    v.feed(&s[..cut]).is_ok() && v.feed(&s[cut..]).is_ok() && v.finish().is_ok();
                 assert_eq!(ok, expect, "{s:x?} cut at {cut}");
             }
             let mut v = Utf8Validator::new();
@@ -141,7 +142,9 @@ mod tests {
         // Autobahn 6.4.1: the bad sequence arrives in the second piece; the
         // validator must not wait for the third.
         let mut v = Utf8Validator::new();
-        assert!(v.feed(b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5").is_ok());
+        assert!(v
+            .feed(b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5")
+            .is_ok());
         assert!(v.feed(b"\xf4\x90\x80\x80").is_err());
         // A sequence that can still become valid is not an error yet.
         let mut v = Utf8Validator::new();

@@ -1,0 +1,40 @@
+// Compiled with `tsc -p __test__` (never run): the public types accept what
+// API.md documents and reject what it does not.
+import { Socket as NetSocket } from 'node:net'
+import { Socket, Stream, WebSocketError, FrameHead } from '..'
+
+declare const source: NetSocket
+
+const ws = new Socket(source, {
+  mask: true,
+  opcode: 0x02,
+  streamThreshold: Infinity,
+  maxPayload: 1024,
+  closeTimeout: 100,
+})
+ws.send('text')
+ws.send(Buffer.from('bytes'))
+ws.send(new Uint8Array(2))
+ws.ping()
+ws.close()
+ws.close(1001)
+ws.close('bye')
+ws.close(4000, 'custom')
+ws.stream(Buffer.alloc(1))
+ws.stream()
+ws.on('message', (message: string | Buffer) => message.length)
+ws.on('stream:start', (opcode) => opcode === 0x01)
+ws.on('close', (code: number, reason: string) => `${code} ${reason}`)
+ws.on('error', (err: WebSocketError) => err.closeCode + err.code.length)
+ws.pipe(ws)
+
+const frames = new Stream(source, { mask: false })
+frames.writeHead({ fin: true, opcode: 0x02, masking: Buffer.alloc(4) })
+frames.on('head', (head: FrameHead) => head.length + (head.masking?.length ?? 0))
+
+// @ts-expect-error opcode must be 0x01 or 0x02
+new Socket(source, { opcode: 3 })
+// @ts-expect-error a close reason is a string
+ws.close(1000, 42)
+// @ts-expect-error send takes no numbers
+ws.send(42)

@@ -1,0 +1,83 @@
+'use strict'
+
+// Outgoing data frames, batched: payloads queue in a slab with headroom
+// before each, and one native call per tick (a microtask) frames them all in
+// place and packs them into one contiguous buffer for one write. A small
+// message then costs a copy and a few stores instead of a native call, an
+// allocation and a write of its own.
+
+const native = require('./native')
+const { HEADROOM, encode, writeFrame } = require('./frames')
+
+const SLAB = 64 * 1024
+// Payloads larger than this skip the slab (encode() handles them directly).
+const SMALL = 8 * 1024
+const MAX_RECORDS = 256
+
+class Outbox {
+  #target
+  #slab = null
+  #used = 0
+  #records = new Uint32Array(MAX_RECORDS * 3)
+  #recordBytes = Buffer.from(this.#records.buffer)
+  #count = 0
+  #scheduled = false
+
+  constructor(target) {
+    this.#target = target
+  }
+
+  /** Queues a data frame: `flags` = opcode | native.FLAG_*, `data` a string or Buffer. */
+  push(flags, data) {
+    const text = typeof data === 'string'
+    // For a short string, its UTF-16 length times 3 bounds its UTF-8 length.
+    const bound = text
+      ? data.length <= 256
+        ? data.length * 3
+        : Buffer.byteLength(data)
+      : data.length
+    if (bound > SMALL) {
+      this.flush()
+      return writeFrame(this.#target, encode(flags, data))
+    }
+    if (this.#slab === null || this.#used + HEADROOM + bound > this.#slab.length) {
+      this.flush()
+      // Buffers already written may still be queued in the target: never reuse them.
+      this.#slab = Buffer.allocUnsafe(SLAB)
+      this.#used = 0
+    }
+    const at = this.#used + HEADROOM
+    let length = data.length
+    if (text) length = this.#slab.utf8Write(data, at)
+    else this.#slab.set(data, at)
+    const r = this.#count * 3
+    this.#records[r] = this.#used
+    this.#records[r + 1] = length
+    this.#records[r + 2] = flags
+    this.#used = at + length
+    if (++this.#count === MAX_RECORDS) {
+      this.flush()
+    } else if (!this.#scheduled) {
+      this.#scheduled = true
+      queueMicrotask(this.#flushTask)
+    }
+    return !this.#target.writableNeedDrain
+  }
+
+  #flushTask = () => {
+    this.#scheduled = false
+    this.flush()
+  }
+
+  /** Frames and writes everything queued; called before any direct write. */
+  flush() {
+    if (this.#count === 0) return true
+    const start = this.#records[0]
+    const end = native.frameBatch(this.#slab, this.#recordBytes, this.#count)
+    this.#count = 0
+    if (end < 0) throw new Error(`websockets: framing failed (${end})`)
+    return this.#target.write(this.#slab.subarray(start, end))
+  }
+}
+
+module.exports = Outbox
