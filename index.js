@@ -2,6 +2,8 @@
 
 const Socket = require('./lib/socket')
 const Stream = require('./lib/stream')
+const Upgrade = require('./lib/upgrade')
+const Server = require('./lib/server')
 const { WebSocketError } = require('./lib/errors')
 
-module.exports = { Socket, Stream, WebSocketError }
+module.exports = { Socket, Stream, Upgrade, Server, WebSocketError }

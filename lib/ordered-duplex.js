@@ -20,6 +20,22 @@ class OrderedDuplex extends Duplex {
     this.#source = source
   }
 
+  /**
+   * Listens for the source's bytes, but lets them flow only from the next
+   * turn of the event loop: whoever created us attaches listeners first,
+   * also after an `await` (a flowing source first emits on
+   * process.nextTick, which runs before promise continuations, so a message
+   * that came with the handshake would otherwise reach no listener).
+   */
+  _listen(onData) {
+    this.#source.on('data', onData)
+    if (typeof this.#source.pause !== 'function') return
+    this.#source.pause()
+    setImmediate(() => {
+      if (!this.#paused) this.#source.resume()
+    })
+  }
+
   /** Subclasses deliver a held item here, in order. */
   _deliver() {
     throw new Error('OrderedDuplex subclasses implement _deliver(item)')

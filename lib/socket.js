@@ -32,6 +32,9 @@ const {
   ERR_CLOSE_REASON,
 } = native
 
+// Server.broadcast() hands every socket the same encoded frame through this.
+const kSendFrame = Symbol('websockets.sendFrame')
+
 // Result records per native push: 64 records of 4 words.
 const RESULT_WORDS = 256
 
@@ -137,7 +140,7 @@ class Socket extends OrderedDuplex {
     // A client (mask: true) expects unmasked frames, a server masked ones.
     this.#receiver = new native.Receiver(opts.mask ? 1 : 0, opts.maxPayload, opts.streamThreshold)
 
-    source.on('data', this.#onData)
+    this._listen(this.#onData)
     source.on('end', this.#onSourceEnd)
     source.on('error', this.#onSourceError)
     source.on('close', this.#onSourceClose)
@@ -207,6 +210,16 @@ class Socket extends OrderedDuplex {
     if (typeof frame === 'number') throw invalidValue('code', 'a sendable close code', code)
     if (this.#sentClose || this.#closed) return
     this.#sendClose(frame)
+  }
+
+  /** Sends an already encoded frame (the same bytes for many sockets). */
+  [kSendFrame](frame) {
+    if (this.#sentClose || this.#closed) return false
+    if (this.#outStream) {
+      this.#backlog.push([null, frame])
+      return false
+    }
+    return this.#writeControl(frame)
   }
 
   /**
@@ -348,7 +361,10 @@ class Socket extends OrderedDuplex {
     const ok = this.#outbox.push(CONTINUATION | FLAG_FIN | this.#maskFlag, '')
     const backlog = this.#backlog
     this.#backlog = []
-    for (const [flags, data] of backlog) this.#outbox.push(flags, data)
+    for (const [flags, data] of backlog) {
+      if (flags === null) this.#writeControl(data)
+      else this.#outbox.push(flags, data)
+    }
     return ok
   }
 
@@ -450,3 +466,4 @@ class Socket extends OrderedDuplex {
 }
 
 module.exports = Socket
+module.exports.kSendFrame = kSendFrame

@@ -89,7 +89,7 @@ class Stream extends OrderedDuplex {
     this.#source = source
     this.#mask = options.mask === true
     this.#opcode = options.opcode ?? 1
-    source.on('data', (chunk) => this.#onData(chunk))
+    this._listen((chunk) => this.#onData(chunk))
     source.on('end', () => this.push(null))
     source.on('error', (err) => this.destroy(err))
     source.on('close', () => this.destroy())

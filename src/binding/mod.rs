@@ -40,3 +40,59 @@ pub const DEFAULT_STREAM_THRESHOLD: f64 = THRESHOLD as f64;
 pub fn accept_key(key: String) -> String {
     handshake::accept_key(&key)
 }
+
+/// Whether a `Sec-WebSocket-Key` is base64 of 16 bytes.
+#[napi]
+#[must_use]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands JS strings over as String (allow: the macro rewrites this fn)"
+)]
+pub fn is_valid_key(key: String) -> bool {
+    handshake::is_valid_key(&key)
+}
+
+/// A fresh `Sec-WebSocket-Key` from the OS CSPRNG; `null` if it has none.
+#[napi]
+#[must_use]
+pub fn generate_key() -> Option<String> {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).ok()?;
+    Some(handshake::encode_key(&nonce))
+}
+
+/// Whether a comma-separated header value holds `token`, ignoring case.
+#[napi]
+#[must_use]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands JS strings over as String (allow: the macro rewrites this fn)"
+)]
+pub fn header_has_token(value: String, token: String) -> bool {
+    handshake::has_token(&value, &token)
+}
+
+/// Whether `value` is one RFC 7230 token (a valid subprotocol name).
+#[napi]
+#[must_use]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands JS strings over as String (allow: the macro rewrites this fn)"
+)]
+pub fn is_token(value: String) -> bool {
+    handshake::is_token(&value)
+}
+
+/// The subprotocol to answer a client's offer with: `''` for none, `null`
+/// when the offer is malformed.
+#[napi]
+#[must_use]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands JS values over owned (allow: the macro rewrites this fn)"
+)]
+pub fn select_protocol(offer: String, supported: Vec<String>) -> Option<String> {
+    handshake::select_protocol(&offer, &supported)
+        .ok()
+        .map(|chosen| chosen.unwrap_or_default().to_owned())
+}

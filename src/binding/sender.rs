@@ -200,10 +200,14 @@ pub fn close_frame(code: Option<f64>, reason: Option<String>, masked: bool) -> E
 /// the first record's offset on; returns where the last one ends, or a
 /// negative `ERR_*`. One call for every message queued in a tick.
 #[napi(catch_unwind)]
-pub fn frame_batch(mut slab: BufferSlice, records: BufferSlice, count: u32) -> f64 {
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands arguments over owned (allow: the macro rewrites this fn)"
+)]
+pub fn frame_batch(mut slab: BufferSlice, records: BufferSlice, count: u32) -> i64 {
     match pack_batch(&mut slab, &records, count as usize) {
-        Ok(end) => end as f64,
-        Err(code) => f64::from(code),
+        Ok(end) => i64::try_from(end).unwrap_or(i64::from(ERR_NO_ROOM)),
+        Err(code) => i64::from(code),
     }
 }
 

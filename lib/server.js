@@ -1,0 +1,202 @@
+'use strict'
+
+const { EventEmitter } = require('node:events')
+
+const native = require('./native')
+const Socket = require('./socket')
+const Upgrade = require('./upgrade')
+const { refuse } = require('./refuse')
+const { invalidType, invalidValue } = require('./errors')
+const { bytesOf, encode } = require('./frames')
+
+const { kSendFrame } = Socket
+
+// API.md defaults.
+const DEFAULT_URL = 'ws://localhost:3000'
+const IDLE_TIMEOUT = 600000
+const MAX_CONNECTIONS = 10
+// A connection whose first request has not arrived by then is dropped (slow
+// or never-finishing headers); Node's own headersTimeout is a minute.
+const HANDSHAKE_TIMEOUT = 10000
+
+const TEXT = 0x1
+const BINARY = 0x2
+const SOCKET_EVENTS = ['message', 'pong', 'stream:start', 'stream:stop']
+
+function positive(name, value, fallback) {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
+  if (!(value > 0)) throw invalidValue(name, '> 0', value)
+  return value
+}
+
+/**
+ * Many WebSockets on one http.Server (API.md, Server): takes the upgrades
+ * whose path matches `url`, keeps the open sockets, broadcasts.
+ */
+class Server extends EventEmitter {
+  #path
+  #timeout
+  #maxConnections
+  #handshakeTimeout
+  #protocols
+  #socketOptions
+  #sockets = new Set()
+  #httpServers = []
+
+  /**
+   * @param {object} [options] `url`, `timeout`, `maxConnections`, plus
+   *   `handshakeTimeout`, `protocols` and the Socket options `maxPayload`,
+   *   `streamThreshold`, `closeTimeout`.
+   */
+  constructor(options = {}) {
+    if (options === null || typeof options !== 'object')
+      throw invalidType('options', 'of type object', options)
+    super()
+    const url = options.url ?? DEFAULT_URL
+    if (typeof url !== 'string') throw invalidType('options.url', 'of type string', url)
+    try {
+      this.#path = new URL(url).pathname
+    } catch {
+      throw invalidValue('options.url', 'a ws:// URL', url)
+    }
+    this.#timeout = positive('options.timeout', options.timeout, IDLE_TIMEOUT)
+    this.#maxConnections = positive(
+      'options.maxConnections',
+      options.maxConnections,
+      MAX_CONNECTIONS,
+    )
+    this.#handshakeTimeout = positive(
+      'options.handshakeTimeout',
+      options.handshakeTimeout,
+      HANDSHAKE_TIMEOUT,
+    )
+    this.#protocols = options.protocols
+    this.#socketOptions = {
+      maxPayload: options.maxPayload,
+      streamThreshold: options.streamThreshold,
+      closeTimeout: options.closeTimeout,
+    }
+  }
+
+  /** The open sockets. */
+  get sockets() {
+    return [...this.#sockets]
+  }
+
+  /** Takes the upgrade requests of `httpServer`. */
+  listen(httpServer) {
+    if (
+      httpServer === null ||
+      typeof httpServer !== 'object' ||
+      typeof httpServer.on !== 'function'
+    ) {
+      throw invalidType('httpServer', 'an http.Server', httpServer)
+    }
+    httpServer.on('upgrade', (request, socket, head) =>
+      this.#onUpgrade(httpServer, request, socket, head),
+    )
+    httpServer.on('connection', this.#onConnection)
+    httpServer.on('request', this.#onRequest)
+    this.#httpServers.push(httpServer)
+    return this
+  }
+
+  #onConnection = (socket) => {
+    const timer = setTimeout(
+      () => refuse(socket, 408, 'The request did not arrive in time'),
+      this.#handshakeTimeout,
+    )
+    timer.unref()
+    socket.once('close', () => clearTimeout(timer))
+    socket.handshakeTimer = timer
+  }
+
+  #onRequest = (request) => {
+    clearTimeout(request.socket.handshakeTimer)
+  }
+
+  #onUpgrade(httpServer, request, socket, head) {
+    clearTimeout(socket.handshakeTimer)
+    let path
+    try {
+      path = new URL(request.url, 'ws://localhost').pathname
+    } catch {
+      path = null
+    }
+    if (path !== this.#path) {
+      // Another listener may own that path; refuse only when nobody else can.
+      if (httpServer.listenerCount('upgrade') === 1)
+        refuse(socket, 400, 'No WebSocket endpoint at this path')
+      return
+    }
+    if (this.#sockets.size >= this.#maxConnections) {
+      refuse(socket, 503, 'Too many connections')
+      return
+    }
+    Upgrade.handleUpgradeRequest(
+      request,
+      socket,
+      { protocols: this.#protocols },
+      (err, raw, settings) => {
+        if (err) return
+        if (head.length > 0) raw.unshift(head)
+        this.#open(raw, request, settings)
+      },
+    )
+  }
+
+  #open(raw, request, settings) {
+    const ws = new Socket(raw, { ...this.#socketOptions, mask: false })
+    this.#sockets.add(ws)
+    if (typeof raw.setTimeout === 'function') {
+      raw.setTimeout(this.#timeout)
+      raw.on('timeout', () => ws.close(1001, 'Idle timeout'))
+    }
+    for (const event of SOCKET_EVENTS) {
+      ws.on(event, (...args) => this.emit(event, ...args, ws))
+    }
+    ws.on('error', (err) => {
+      if (this.listenerCount('error') > 0) this.emit('error', err, ws)
+    })
+    ws.on('close', (code, reason) => {
+      this.#sockets.delete(ws)
+      this.emit('close', code, ws, reason)
+    })
+    this.emit('open', ws, request, settings)
+  }
+
+  /**
+   * Sends one frame with the given head (`{ fin = true, opcode }`, opcode by
+   * the message's type when absent) to every open socket: encoded once, the
+   * same bytes written to each.
+   */
+  broadcast(head, message) {
+    if (head === undefined || head === null) head = {}
+    if (typeof head !== 'object') throw invalidType('head', 'of type object', head)
+    const bytes = bytesOf('message', message)
+    const opcode = head.opcode ?? (bytes === null ? TEXT : BINARY)
+    const fin = head.fin ?? true
+    const frame = encode(opcode | (fin ? native.FLAG_FIN : 0), bytes ?? message)
+    if (typeof frame === 'number') {
+      throw invalidValue(
+        'head',
+        'a valid frame head (control frames: fin and at most 125 bytes)',
+        JSON.stringify(head),
+      )
+    }
+    for (const ws of this.#sockets) ws[kSendFrame](frame)
+  }
+
+  /** Streams `chunk` to every open socket; an empty chunk ends the stream. */
+  write(chunk) {
+    const bytes = bytesOf('chunk', chunk)
+    const length = bytes === null ? chunk.length : bytes.length
+    for (const ws of this.#sockets) {
+      if (length === 0) ws.stream()
+      else ws.stream(chunk)
+    }
+  }
+}
+
+module.exports = Server
