@@ -1,6 +1,10 @@
 /// <reference types="node" />
 
+import { EventEmitter } from 'node:events'
+import { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from 'node:http'
+import { Server as HttpsServer } from 'node:https'
 import { Duplex } from 'node:stream'
+import { ConnectionOptions } from 'node:tls'
 
 /** The bytes a message or ping may carry. */
 export type Payload = string | Buffer | ArrayBufferView | ArrayBuffer
@@ -97,5 +101,114 @@ export class Stream extends Duplex {
   on(event: 'done', listener: () => void): this
   on(event: 'error', listener: (err: Error) => void): this
   on(event: 'data', listener: (chunk: Buffer) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+/** What a completed opening handshake agreed on. */
+export interface HandshakeSettings {
+  /** The subprotocol chosen, or `''`. */
+  protocol: string
+  /** Negotiated extensions (none yet). */
+  extensions: Record<string, never>
+  /** The other side's headers. */
+  headers: IncomingHttpHeaders
+}
+
+/** An opening handshake that failed. */
+export interface HandshakeError extends Error {
+  code: 'WS_ERR_HANDSHAKE' | string
+  /** The HTTP status involved, if any. */
+  status?: number
+}
+
+export interface UpgradeRequestOptions extends Pick<
+  ConnectionOptions,
+  | 'ca'
+  | 'cert'
+  | 'key'
+  | 'pfx'
+  | 'passphrase'
+  | 'rejectUnauthorized'
+  | 'servername'
+  | 'checkServerIdentity'
+> {
+  /** Subprotocols to offer, in order of preference. */
+  protocols?: string | string[]
+  /** Extra request headers. */
+  headers?: Record<string, string>
+  /** The Origin header. */
+  origin?: string
+  /** Milliseconds the whole handshake may take. Default 10000. */
+  timeout?: number
+}
+
+export interface HandleUpgradeOptions {
+  /** Subprotocols this server speaks, in its order of preference. */
+  protocols?: string | string[]
+}
+
+export type UpgradeCallback = (
+  err: HandshakeError | null,
+  socket: Duplex,
+  settings: HandshakeSettings,
+) => void
+
+/** The HTTP upgrade handshake, client and server side. */
+export class Upgrade {
+  static createUpgradeRequest(
+    url: string,
+    options: UpgradeRequestOptions,
+    callback: UpgradeCallback,
+  ): void
+  static createUpgradeRequest(url: string, callback: UpgradeCallback): void
+  static handleUpgradeRequest(
+    request: IncomingMessage,
+    socket: Duplex,
+    options: HandleUpgradeOptions,
+    callback: UpgradeCallback,
+  ): void
+  static handleUpgradeRequest(
+    request: IncomingMessage,
+    socket: Duplex,
+    callback: UpgradeCallback,
+  ): void
+}
+
+export interface ServerOptions
+  extends
+    HandleUpgradeOptions,
+    Pick<SocketOptions, 'maxPayload' | 'streamThreshold' | 'closeTimeout'> {
+  /** Only upgrades for this URL's path are taken. Default `'ws://localhost:3000'`. */
+  url?: string
+  /** An idle socket is closed (1001) after this many ms. Default 600000. */
+  timeout?: number
+  /** More connections are refused with 503. Default 10. */
+  maxConnections?: number
+  /** A connection whose request has not arrived by then is dropped (408). Default 10000. */
+  handshakeTimeout?: number
+}
+
+/** Many sockets on one http.Server, with broadcast. */
+export class Server extends EventEmitter {
+  constructor(options?: ServerOptions)
+  /** The open sockets. */
+  readonly sockets: Socket[]
+  /** Takes that server's upgrade requests. */
+  listen(httpServer: HttpServer | HttpsServer): this
+  /** One frame, encoded once, to every open socket. */
+  broadcast(head: { fin?: boolean; opcode?: number } | null, message: Payload): void
+  /** A stream to every socket; an empty chunk ends it. */
+  write(chunk: Payload): void
+
+  on(
+    event: 'open',
+    listener: (wssocket: Socket, request: IncomingMessage, settings: HandshakeSettings) => void,
+  ): this
+  on(event: 'message', listener: (message: string | Buffer, wssocket: Socket) => void): this
+  on(event: 'pong', listener: (message: Buffer, wssocket: Socket) => void): this
+  on(event: 'close', listener: (code: number, wssocket: Socket, reason: string) => void): this
+  on(event: 'error', listener: (err: WebSocketError, wssocket: Socket) => void): this
+  on(event: 'stream:start', listener: (opcode: 0x01 | 0x02, wssocket: Socket) => void): this
+  on(event: 'stream:stop', listener: (wssocket: Socket) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
 }

@@ -1,7 +1,8 @@
 // Compiled with `tsc -p __test__` (never run): the public types accept what
 // API.md documents and reject what it does not.
 import { Socket as NetSocket } from 'node:net'
-import { Socket, Stream, WebSocketError, FrameHead } from '..'
+import { createServer } from 'node:http'
+import { Socket, Stream, WebSocketError, FrameHead, Upgrade, Server } from '..'
 
 declare const source: NetSocket
 
@@ -38,3 +39,28 @@ new Socket(source, { opcode: 3 })
 ws.close(1000, 42)
 // @ts-expect-error send takes no numbers
 ws.send(42)
+
+Upgrade.createUpgradeRequest(
+  'ws://127.0.0.1:3000/',
+  { protocols: ['chat'], timeout: 1000 },
+  (err, socket, settings) => {
+    if (err) return err.status
+    return new Socket(socket, { mask: true }).send(settings.protocol)
+  },
+)
+Upgrade.createUpgradeRequest('wss://127.0.0.1/', (err) => err?.message)
+
+const server = new Server({
+  url: 'ws://localhost:3000/chat',
+  maxConnections: 100,
+  timeout: 60000,
+}).listen(createServer())
+server.on('open', (ws: Socket) => ws.send('welcome'))
+server.on('message', (message, ws) => ws.send(message))
+server.on('close', (code: number, ws: Socket) => code + ws.readableLength)
+server.broadcast({ fin: true, opcode: 0x01 }, 'to all')
+server.write(Buffer.from('streamed'))
+server.sockets.forEach((ws) => ws.close(1001))
+
+// @ts-expect-error broadcast needs a message
+server.broadcast({})

@@ -97,7 +97,7 @@ class Server extends EventEmitter {
       this.#onUpgrade(httpServer, request, socket, head),
     )
     httpServer.on('connection', this.#onConnection)
-    httpServer.on('request', this.#onRequest)
+    httpServer.on('request', (request, response) => this.#onRequest(httpServer, request, response))
     this.#httpServers.push(httpServer)
     return this
   }
@@ -112,19 +112,31 @@ class Server extends EventEmitter {
     socket.handshakeTimer = timer
   }
 
-  #onRequest = (request) => {
+  #onRequest(httpServer, request, response) {
     clearTimeout(request.socket.handshakeTimer)
+    // Node raises 'upgrade' only with both Upgrade and Connection: upgrade;
+    // a request to our path without them is a failed handshake. Answer it
+    // when no other handler can.
+    if (this.#pathOf(request) === this.#path && httpServer.listenerCount('request') === 1) {
+      const reason = native.headerHasToken(request.headers.upgrade ?? '', 'websocket')
+        ? 'Missing or invalid Connection header'
+        : 'Missing or invalid Upgrade header'
+      response.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' })
+      response.end(reason)
+    }
+  }
+
+  #pathOf(request) {
+    try {
+      return new URL(request.url, 'ws://localhost').pathname
+    } catch {
+      return null
+    }
   }
 
   #onUpgrade(httpServer, request, socket, head) {
     clearTimeout(socket.handshakeTimer)
-    let path
-    try {
-      path = new URL(request.url, 'ws://localhost').pathname
-    } catch {
-      path = null
-    }
-    if (path !== this.#path) {
+    if (this.#pathOf(request) !== this.#path) {
       // Another listener may own that path; refuse only when nobody else can.
       if (httpServer.listenerCount('upgrade') === 1)
         refuse(socket, 400, 'No WebSocket endpoint at this path')
