@@ -1,5 +1,7 @@
 //! Core throughput without FFI: masking, UTF-8 validation (simdutf8 against
-//! std, the measurement behind the choice) and decoding. `cargo bench`.
+//! std, the measurement behind the choice) and decoding.
+//! `npm run bench:core` (`cargo bench --no-default-features --bench core`:
+//! a binary cannot link the napi symbols the `node` feature pulls in).
 //! Medians of several timed runs; no external harness, so `cargo clippy
 //! --all-targets` stays cheap.
 

@@ -3,6 +3,7 @@
 const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
 const Outbox = require('./outbox')
+const Decoding = require('./decoding')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
 const { bytesOf, encode, writeFrame } = require('./frames')
 
@@ -34,9 +35,6 @@ const {
 
 // Server.broadcast() hands every socket the same encoded frame through this.
 const kSendFrame = Symbol('websockets.sendFrame')
-
-// Result records per native push: 64 records of 4 words.
-const RESULT_WORDS = 256
 
 const ABNORMAL = 1006
 
@@ -96,10 +94,8 @@ function checkOptions(options) {
  */
 class Socket extends OrderedDuplex {
   #source
-  #receiver
+  #decoding
   #outbox
-  #results = new Uint32Array(RESULT_WORDS)
-  #resultBytes = Buffer.from(this.#results.buffer)
   #maskFlag
   #opcode
   #closeTimeout
@@ -138,7 +134,7 @@ class Socket extends OrderedDuplex {
     this.#opcode = opts.opcode
     this.#closeTimeout = opts.closeTimeout ?? CLOSE_TIMEOUT
     // A client (mask: true) expects unmasked frames, a server masked ones.
-    this.#receiver = new native.Receiver(opts.mask ? 1 : 0, opts.maxPayload, opts.streamThreshold)
+    this.#decoding = new Decoding(opts.mask ? 1 : 0, opts.maxPayload, opts.streamThreshold)
 
     this._listen(this.#onData)
     source.on('end', this.#onSourceEnd)
@@ -246,34 +242,20 @@ class Socket extends OrderedDuplex {
     }
     this.#dispatching = true
     try {
-      this.#decode(chunk)
-      while (this.#pendingChunks.length > 0) this.#decode(this.#pendingChunks.shift())
+      this.#decoding.feed(chunk, this.#record)
+      while (this.#pendingChunks.length > 0)
+        this.#decoding.feed(this.#pendingChunks.shift(), this.#record)
     } finally {
       this.#dispatching = false
     }
   }
 
-  #decode(chunk) {
-    if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
-    const words = this.#results
-    let offset = 0
-    while (offset < chunk.length) {
-      const view = offset === 0 ? chunk : chunk.subarray(offset)
-      const consumed = this.#receiver.push(view, this.#resultBytes)
-      for (let i = 0; words[i] !== 0; i += 4) {
-        this.#record(view, words[i], words[i + 1], words[i + 2], words[i + 3])
-      }
-      offset += consumed
-      if (consumed === 0) break
-    }
-  }
-
-  #record(buf, head, a, b, c) {
+  #record = (buf, head, a, b, c) => {
     const kind = head & 0xff
     let data
     switch (kind) {
       case EVENT_MESSAGE: {
-        const bytes = head & BUFFERED ? this.#receiver.take() : null
+        const bytes = head & BUFFERED ? this.#decoding.take() : null
         if (((head >> 8) & 0xf) === TEXT) {
           data = bytes === null ? buf.toString('utf8', a, b) : bytes.toString('utf8')
         } else {
@@ -289,10 +271,10 @@ class Socket extends OrderedDuplex {
         break
       case EVENT_PING:
       case EVENT_PONG:
-        data = head & BUFFERED ? this.#receiver.take() : buf.subarray(a, b)
+        data = head & BUFFERED ? this.#decoding.take() : buf.subarray(a, b)
         break
       case EVENT_CLOSE:
-        data = (head & BUFFERED ? this.#receiver.take() : buf.subarray(a, b)).toString('utf8')
+        data = (head & BUFFERED ? this.#decoding.take() : buf.subarray(a, b)).toString('utf8')
         break
       case EVENT_ERROR:
         data = WebSocketError.fromNative(a, b)

@@ -2,6 +2,7 @@
 
 const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
+const Decoding = require('./decoding')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
 const { HEADROOM } = require('./frames')
 
@@ -21,7 +22,6 @@ const {
   FLAG_KEY,
 } = native
 
-const RESULT_WORDS = 256
 const FRAMES = 2
 
 function checkHead(head) {
@@ -55,9 +55,7 @@ function checkHead(head) {
  */
 class Stream extends OrderedDuplex {
   #source
-  #receiver = new native.Receiver(FRAMES)
-  #results = new Uint32Array(RESULT_WORDS)
-  #resultBytes = Buffer.from(this.#results.buffer)
+  #decoding = new Decoding(FRAMES)
   #mask
   #opcode
   #nextHead = null
@@ -162,21 +160,10 @@ class Stream extends OrderedDuplex {
   }
 
   #onData(chunk) {
-    if (this.#failed) return
-    if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
-    const words = this.#results
-    let offset = 0
-    while (offset < chunk.length) {
-      const view = offset === 0 ? chunk : chunk.subarray(offset)
-      const consumed = this.#receiver.push(view, this.#resultBytes)
-      for (let i = 0; words[i] !== 0; i += 4)
-        this.#record(view, words[i], words[i + 1], words[i + 2], words[i + 3])
-      offset += consumed
-      if (consumed === 0) break
-    }
+    if (!this.#failed) this.#decoding.feed(chunk, this.#record)
   }
 
-  #record(buf, first, a, b, c) {
+  #record = (buf, first, a, b, c) => {
     switch (first & 0xff) {
       case EVENT_HEAD: {
         const masked = (first & HEAD_MASK) !== 0
