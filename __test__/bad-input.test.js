@@ -184,3 +184,28 @@ describe('bad input from a peer', () => {
     pair.close()
   })
 })
+
+describe('a ping flood from a peer that never reads', () => {
+  it('stops reading instead of buffering pongs without bound', async () => {
+    const pair = await tcpPair()
+    new Socket(pair.server) // the victim, answering every ping
+    // The attacker never reads: our pongs pile up in its receive window,
+    // then in the kernel, then in our socket, unless we stop reading.
+    pair.client.pause()
+    const ping = wsFrame(0x9, Buffer.alloc(125, 1), { mask: true })
+    const flood = Buffer.concat(Array.from({ length: 1000 }, () => ping)) // 131 KB of pings
+    let sent = 0
+    for (let i = 0; i < 200; i++) {
+      pair.client.write(flood)
+      sent += flood.length
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    // 26 MB of pings went out; what waits in our writable buffer stays near
+    // one read's worth of pongs.
+    expect(sent).toBeGreaterThan(25e6)
+    expect(pair.server.writableLength).toBeLessThan(1 << 20)
+    expect(pair.server.isPaused()).toBe(true) // waiting for the peer to read
+    pair.close()
+  }, 30000)
+})

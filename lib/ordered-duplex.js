@@ -14,6 +14,7 @@ class OrderedDuplex extends Duplex {
   #held = []
   #barrier = null
   #paused = false
+  #draining = false
 
   constructor(source, options) {
     super(options)
@@ -83,10 +84,25 @@ class OrderedDuplex extends Duplex {
     if (
       this.#held.length === 0 &&
       this.#barrier === null &&
+      !this.#draining &&
       this.readableLength < this.readableHighWaterMark
     ) {
       this.#resumeSource()
     }
+  }
+
+  /**
+   * Stops reading until the source has written out what we owe it: a peer
+   * that sends pings but never reads our pongs cannot grow our buffers.
+   */
+  _awaitDrain() {
+    if (this.#draining || typeof this.#source.once !== 'function') return
+    this.#draining = true
+    this._pauseSource()
+    this.#source.once('drain', () => {
+      this.#draining = false
+      if (this.#barrier === null && this.#held.length === 0) this.#resumeSource()
+    })
   }
 
   _pauseSource() {
@@ -102,7 +118,7 @@ class OrderedDuplex extends Duplex {
   }
 
   _read() {
-    if (this.#barrier === null && this.#held.length === 0) this.#resumeSource()
+    if (this.#barrier === null && this.#held.length === 0 && !this.#draining) this.#resumeSource()
   }
 }
 

@@ -301,7 +301,9 @@ class Socket extends OrderedDuplex {
         this._afterReaders(this.#emitStop)
         break
       case EVENT_PING:
-        if (!this.#sentClose) this.#writeControl(encode(PONG | FLAG_FIN | this.#maskFlag, data))
+        if (this.#sentClose) break
+        // A peer that pings but does not read must not grow our buffers.
+        if (!this.#writeControl(encode(PONG | FLAG_FIN | this.#maskFlag, data))) this._awaitDrain()
         break
       case EVENT_PONG:
         this.emit('pong', data)
