@@ -39,6 +39,16 @@ async function rawServer(answer) {
 
 const keyOf = (request) => /sec-websocket-key: (\S+)/i.exec(request)[1]
 
+/** A valid 101 answer to `request`, with `after` in the same write. */
+const switching = (request, after) =>
+  Buffer.concat([
+    Buffer.from(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${accept(keyOf(request))}\r\n\r\n`,
+    ),
+    after,
+  ])
+
 function upgrade(url, options = {}) {
   return new Promise((resolve) => {
     Upgrade.createUpgradeRequest(url, options, (err, socket, settings) =>
@@ -81,15 +91,7 @@ describe('Upgrade', () => {
     })
 
     it('hands bytes that follow the 101 response on to the socket', async () => {
-      const server = await rawServer((request) =>
-        Buffer.concat([
-          Buffer.from(
-            'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-              `Sec-WebSocket-Accept: ${accept(keyOf(request))}\r\n\r\n`,
-          ),
-          wsFrame(1, 'already here'),
-        ]),
-      )
+      const server = await rawServer((request) => switching(request, wsFrame(1, 'already here')))
       const { err, socket } = await upgrade(`ws://127.0.0.1:${server.address().port}/`)
       expect(err).toBeNull()
       const ws = new Socket(socket, { mask: true })
@@ -99,15 +101,7 @@ describe('Upgrade', () => {
     })
 
     it('delivers a message that came with the 101 to listeners attached after an await', async () => {
-      const server = await rawServer((request) =>
-        Buffer.concat([
-          Buffer.from(
-            'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-              `Sec-WebSocket-Accept: ${accept(keyOf(request))}\r\n\r\n`,
-          ),
-          wsFrame(1, 'early'),
-        ]),
-      )
+      const server = await rawServer((request) => switching(request, wsFrame(1, 'early')))
       // The common promise wrapper: listeners are attached only after `await`.
       const ws = await new Promise((resolve, reject) => {
         Upgrade.createUpgradeRequest(`ws://127.0.0.1:${server.address().port}/`, (err, raw) =>

@@ -6,7 +6,7 @@ use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
 use napi_derive::napi;
 
 use crate::protocol::close::{encode_close_body, CloseBodyError};
-use crate::protocol::encoder::{frame_in_place, EncodeError};
+use crate::protocol::encoder::{check, frame_in_place, EncodeError};
 use crate::protocol::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
 use crate::protocol::{apply_mask, Opcode};
 
@@ -71,6 +71,30 @@ fn random_key() -> Option<[u8; 4]> {
     })
 }
 
+fn encode_error(e: EncodeError) -> i32 {
+    match e {
+        EncodeError::ControlTooLong => ERR_CONTROL_TOO_LONG,
+        EncodeError::FragmentedControl => ERR_FRAGMENTED_CONTROL,
+        EncodeError::NoHeadroom => ERR_NO_ROOM,
+    }
+}
+
+/// The header `flags` (opcode | `FLAG_*`) describe for `length` payload
+/// bytes, checked against the rules for frames we send.
+fn header_of(flags: u32, length: u64, key: u32) -> Result<FrameHeader, i32> {
+    let header = FrameHeader {
+        fin: flags & FLAG_FIN != 0,
+        rsv1: flags & FLAG_RSV1 != 0,
+        rsv2: false,
+        rsv3: false,
+        opcode: opcode_of(flags)?,
+        mask: key_of(flags, key)?,
+        length,
+    };
+    check(&header).map_err(encode_error)?;
+    Ok(header)
+}
+
 fn opcode_of(flags: u32) -> Result<Opcode, i32> {
     Opcode::try_from((flags & 0xF) as u8).map_err(|_| ERR_OPCODE)
 }
@@ -104,11 +128,7 @@ fn frame_into(buf: &mut [u8], flags: u32) -> i32 {
             flags & FLAG_RSV1 != 0,
             mask,
         )
-        .map_err(|e| match e {
-            EncodeError::ControlTooLong => ERR_CONTROL_TOO_LONG,
-            EncodeError::FragmentedControl => ERR_FRAGMENTED_CONTROL,
-            EncodeError::NoHeadroom => ERR_NO_ROOM,
-        })
+        .map_err(encode_error)
     };
     run(buf).map_or_else(|e| e, |start| i32::try_from(start).unwrap_or(ERR_NO_ROOM))
 }
@@ -120,27 +140,11 @@ fn frame_into(buf: &mut [u8], flags: u32) -> i32 {
 #[napi(catch_unwind)]
 pub fn header(mut out: BufferSlice, flags: u32, length: f64, key: u32) -> i32 {
     let run = |out: &mut [u8]| -> Result<usize, i32> {
-        let opcode = opcode_of(flags)?;
-        if opcode.is_control() && flags & FLAG_FIN == 0 {
-            return Err(ERR_FRAGMENTED_CONTROL);
-        }
         if !(0.0..=9_007_199_254_740_991.0).contains(&length) {
             return Err(ERR_NO_ROOM);
         }
         #[expect(clippy::cast_sign_loss, reason = "range-checked just above")]
-        let length = length as u64;
-        if opcode.is_control() && length > 125 {
-            return Err(ERR_CONTROL_TOO_LONG);
-        }
-        let header = FrameHeader {
-            fin: flags & FLAG_FIN != 0,
-            rsv1: flags & FLAG_RSV1 != 0,
-            rsv2: false,
-            rsv3: false,
-            opcode,
-            mask: key_of(flags, key)?,
-            length,
-        };
+        let header = header_of(flags, length as u64, key)?;
         let mut bytes = [0u8; MAX_HEADER_LEN];
         let len = encode_header(&header, &mut bytes);
         out.get_mut(..len)
@@ -227,15 +231,7 @@ fn pack_batch(slab: &mut [u8], records: &[u8], count: usize) -> Result<usize, i3
         if payload_end > slab.len() || offset < write {
             return Err(ERR_NO_ROOM);
         }
-        let header = FrameHeader {
-            fin: flags & FLAG_FIN != 0,
-            rsv1: flags & FLAG_RSV1 != 0,
-            rsv2: false,
-            rsv3: false,
-            opcode: opcode_of(flags)?,
-            mask: key_of(flags, 0)?,
-            length: length as u64,
-        };
+        let header = header_of(flags, length as u64, 0)?;
         if header.opcode.is_control() {
             return Err(ERR_OPCODE);
         }

@@ -16,6 +16,23 @@ pub enum EncodeError {
     NoHeadroom,
 }
 
+/// The rules a frame we send must keep: "All control frames MUST have a
+/// payload length of 125 bytes or less and MUST NOT be fragmented" (§5.5).
+///
+/// # Errors
+/// See [`EncodeError`].
+pub fn check(header: &FrameHeader) -> Result<(), EncodeError> {
+    if header.opcode.is_control() {
+        if header.length > MAX_CONTROL_PAYLOAD as u64 {
+            return Err(EncodeError::ControlTooLong);
+        }
+        if !header.fin {
+            return Err(EncodeError::FragmentedControl);
+        }
+    }
+    Ok(())
+}
+
 /// Frames the payload that sits at `buf[MAX_HEADER_LEN..]`, in place: masks it
 /// with `mask` when given, writes the header right before it, and returns
 /// where the frame starts. One buffer, no copy: the caller allocates
@@ -34,14 +51,6 @@ pub fn frame_in_place(
         return Err(EncodeError::NoHeadroom);
     }
     let (head, payload) = buf.split_at_mut(MAX_HEADER_LEN);
-    if opcode.is_control() {
-        if payload.len() > MAX_CONTROL_PAYLOAD {
-            return Err(EncodeError::ControlTooLong);
-        }
-        if !fin {
-            return Err(EncodeError::FragmentedControl);
-        }
-    }
     let header = FrameHeader {
         fin,
         rsv1,
@@ -51,6 +60,7 @@ pub fn frame_in_place(
         mask,
         length: payload.len() as u64,
     };
+    check(&header)?;
     if let Some(key) = mask {
         apply_mask(payload, key, 0);
     }
