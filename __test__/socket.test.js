@@ -271,6 +271,18 @@ describe('Socket', () => {
       ])
     })
 
+    it('sends nothing after our close frame, not even the final frame of an open stream', async () => {
+      const source = sink()
+      const ws = new Socket(source)
+      ws.stream('a')
+      ws.close(1000)
+      ws.stream('b')
+      ws.stream()
+      ws.send('late')
+      await flushed()
+      expect(source.bytes()).toEqual(hex('0101 61  8802 03e8'))
+    })
+
     it('does nothing for a final call without an open stream', async () => {
       const source = sink()
       new Socket(source).stream()

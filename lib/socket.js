@@ -224,7 +224,8 @@ class Socket extends OrderedDuplex {
    */
   stream(chunk) {
     if (chunk === undefined) {
-      if (!this.#outStream || this.#closed) return false
+      // After our close frame nothing more may be sent (RFC 6455 §5.5.1).
+      if (!this.#outStream || this.#sentClose || this.#closed) return false
       return this.#endStream()
     }
     const bytes = bytesOf('chunk', chunk)
@@ -321,7 +322,7 @@ class Socket extends OrderedDuplex {
 
   #emitStop = () => {
     // Until now a pipe back to us may still write this message's bytes,
-    // and its echo takes this message's opcode (see #fragment).
+    // and its echo takes this message's opcode (see #fragmentFlags).
     this.#inStreamOpcode = 0
     this.emit('stream:stop')
   }
