@@ -53,6 +53,9 @@ describe('Server', () => {
       expect(() => new Server({ timeout: 0 })).toThrow(/"options.timeout"/)
       expect(() => new Server({ maxConnections: -1 })).toThrow(/"options.maxConnections"/)
       expect(() => new Server().listen({})).toThrow(/"httpServer" argument/)
+      // Checked here, not on the first upgrade, where it would throw inside the http.Server.
+      expect(() => new Server({ protocols: ['a b'] })).toThrow(/"options.protocols"/)
+      expect(() => new Server({ protocols: 7 })).toThrow(TypeError)
     })
   })
 

@@ -47,12 +47,15 @@ function encode(flags, data) {
   return start < 0 ? start : buf.subarray(start)
 }
 
-/** Writes a frame from encode() to `target`; returns target.write()'s answer. */
+/**
+ * Writes a frame (a Buffer, or its parts in order, as encode() or Stream
+ * make them) to `target`; returns target.write()'s answer.
+ */
 function writeFrame(target, frame, callback) {
   if (Buffer.isBuffer(frame)) return target.write(frame, callback)
   target.cork()
-  target.write(frame[0])
-  const ok = target.write(frame[1], callback)
+  for (let i = 0; i < frame.length - 1; i++) target.write(frame[i])
+  const ok = target.write(frame[frame.length - 1], callback)
   target.uncork()
   return ok
 }

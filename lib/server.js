@@ -7,6 +7,7 @@ const Socket = require('./socket')
 const Upgrade = require('./upgrade')
 const { refuse } = require('./refuse')
 const { invalidType, invalidValue } = require('./errors')
+const { checkObject, checkLimit, checkProtocols } = require('./checks')
 const { bytesOf, encode } = require('./frames')
 
 const { kSendFrame } = Socket
@@ -23,13 +24,6 @@ const TEXT = 0x1
 const BINARY = 0x2
 const SOCKET_EVENTS = ['message', 'pong', 'stream:start', 'stream:stop']
 
-function positive(name, value, fallback) {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
-  if (!(value > 0)) throw invalidValue(name, '> 0', value)
-  return value
-}
-
 /**
  * Many WebSockets on one http.Server (API.md, Server): takes the upgrades
  * whose path matches `url`, keeps the open sockets, broadcasts.
@@ -42,7 +36,6 @@ class Server extends EventEmitter {
   #protocols
   #socketOptions
   #sockets = new Set()
-  #httpServers = []
 
   /**
    * @param {object} [options] `url`, `timeout`, `maxConnections`, plus
@@ -50,8 +43,7 @@ class Server extends EventEmitter {
    *   `streamThreshold`, `closeTimeout`.
    */
   constructor(options = {}) {
-    if (options === null || typeof options !== 'object')
-      throw invalidType('options', 'of type object', options)
+    checkObject('options', options)
     super()
     const url = options.url ?? DEFAULT_URL
     if (typeof url !== 'string') throw invalidType('options.url', 'of type string', url)
@@ -60,18 +52,20 @@ class Server extends EventEmitter {
     } catch {
       throw invalidValue('options.url', 'a ws:// URL', url)
     }
-    this.#timeout = positive('options.timeout', options.timeout, IDLE_TIMEOUT)
-    this.#maxConnections = positive(
+    this.#timeout = checkLimit('options.timeout', options.timeout, false, IDLE_TIMEOUT)
+    this.#maxConnections = checkLimit(
       'options.maxConnections',
       options.maxConnections,
+      false,
       MAX_CONNECTIONS,
     )
-    this.#handshakeTimeout = positive(
+    this.#handshakeTimeout = checkLimit(
       'options.handshakeTimeout',
       options.handshakeTimeout,
+      false,
       HANDSHAKE_TIMEOUT,
     )
-    this.#protocols = options.protocols
+    this.#protocols = checkProtocols('options.protocols', options.protocols)
     this.#socketOptions = {
       maxPayload: options.maxPayload,
       streamThreshold: options.streamThreshold,
@@ -98,7 +92,6 @@ class Server extends EventEmitter {
     )
     httpServer.on('connection', this.#onConnection)
     httpServer.on('request', (request, response) => this.#onRequest(httpServer, request, response))
-    this.#httpServers.push(httpServer)
     return this
   }
 

@@ -5,6 +5,7 @@ const OrderedDuplex = require('./ordered-duplex')
 const Outbox = require('./outbox')
 const Decoding = require('./decoding')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
+const { checkSource, checkObject, checkBoolean, checkOpcode, checkLimit } = require('./checks')
 const { bytesOf, encode, writeFrame } = require('./frames')
 
 // After our close frame, how long to wait for the peer's before destroying
@@ -38,47 +39,11 @@ const kSendFrame = Symbol('websockets.sendFrame')
 
 const ABNORMAL = 1006
 
-function checkSource(source) {
-  if (
-    source === null ||
-    typeof source !== 'object' ||
-    typeof source.write !== 'function' ||
-    typeof source.on !== 'function' ||
-    typeof source.end !== 'function'
-  ) {
-    throw invalidType('source', 'a Duplex stream', source)
-  }
-}
-
-function checkBoolean(name, value) {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw invalidType(name, 'of type boolean', value)
-  }
-}
-
-function checkOpcode(value) {
-  if (value === undefined) return
-  if (typeof value !== 'number') throw invalidType('options.opcode', 'of type number', value)
-  if (value !== TEXT && value !== BINARY) {
-    throw invalidValue('options.opcode', '0x01 (text) or 0x02 (binary)', value)
-  }
-}
-
-function checkLimit(name, value, allowZero) {
-  if (value === undefined) return
-  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
-  if (Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw invalidValue(name, allowZero ? '>= 0' : '> 0', value)
-  }
-}
-
 function checkOptions(options) {
   if (options === undefined) return {}
-  if (options === null || typeof options !== 'object') {
-    throw invalidType('options', 'of type object', options)
-  }
+  checkObject('options', options)
   checkBoolean('options.mask', options.mask)
-  checkOpcode(options.opcode)
+  checkOpcode('options.opcode', options.opcode)
   checkLimit('options.streamThreshold', options.streamThreshold, true)
   checkLimit('options.maxPayload', options.maxPayload, false)
   checkLimit('options.closeTimeout', options.closeTimeout, true)

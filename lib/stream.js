@@ -4,7 +4,8 @@ const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
 const Decoding = require('./decoding')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
-const { HEADROOM } = require('./frames')
+const { HEADROOM, writeFrame } = require('./frames')
+const { checkSource, checkObject, checkBoolean, checkOpcode } = require('./checks')
 
 const {
   EVENT_HEAD,
@@ -25,12 +26,8 @@ const {
 const FRAMES = 2
 
 function checkHead(head) {
-  if (head === null || typeof head !== 'object') throw invalidType('head', 'of type object', head)
-  for (const name of ['fin', 'rsv1', 'mask']) {
-    if (head[name] !== undefined && typeof head[name] !== 'boolean') {
-      throw invalidType(`head.${name}`, 'of type boolean', head[name])
-    }
-  }
+  checkObject('head', head)
+  for (const name of ['fin', 'rsv1', 'mask']) checkBoolean(`head.${name}`, head[name])
   if (
     head.opcode !== undefined &&
     (!Number.isInteger(head.opcode) || head.opcode < 0 || head.opcode > 15)
@@ -71,18 +68,10 @@ class Stream extends OrderedDuplex {
    * @param {object} [options] `mask`, `opcode`
    */
   constructor(source, options = {}) {
-    if (source === null || typeof source !== 'object' || typeof source.write !== 'function') {
-      throw invalidType('source', 'a Duplex stream', source)
-    }
-    if (options === null || typeof options !== 'object') {
-      throw invalidType('options', 'of type object', options)
-    }
-    if (options.mask !== undefined && typeof options.mask !== 'boolean') {
-      throw invalidType('options.mask', 'of type boolean', options.mask)
-    }
-    if (options.opcode !== undefined && options.opcode !== 1 && options.opcode !== 2) {
-      throw invalidValue('options.opcode', '0x01 (text) or 0x02 (binary)', options.opcode)
-    }
+    checkSource(source)
+    checkObject('options', options)
+    checkBoolean('options.mask', options.mask)
+    checkOpcode('options.opcode', options.opcode)
     super(source)
     this.#source = source
     this.#mask = options.mask === true
@@ -147,11 +136,7 @@ class Stream extends OrderedDuplex {
       callback(err)
       return
     }
-    this.#source.cork()
-    for (let i = 0; i < parts.length - 1; i++) this.#source.write(parts[i])
-    const ok = this.#source.write(parts[parts.length - 1])
-    this.#source.uncork()
-    if (ok) callback()
+    if (writeFrame(this.#source, parts.length === 1 ? parts[0] : parts)) callback()
     else this.#source.once('drain', callback)
   }
 

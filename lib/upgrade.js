@@ -6,6 +6,7 @@ const https = require('node:https')
 const native = require('./native')
 const { invalidType, invalidValue } = require('./errors')
 const { handshakeError, refuse } = require('./refuse')
+const { checkProtocols } = require('./checks')
 
 // How long a client waits for the whole opening handshake by default.
 const HANDSHAKE_TIMEOUT = 10000
@@ -21,21 +22,6 @@ const TLS_OPTIONS = [
   'servername',
   'checkServerIdentity',
 ]
-
-function checkProtocols(protocols) {
-  if (protocols === undefined) return []
-  const list = typeof protocols === 'string' ? [protocols] : protocols
-  if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
-    throw invalidType('options.protocols', 'a string or an array of strings', protocols)
-  }
-  const bad = list.find((p) => !native.isToken(p))
-  if (bad !== undefined)
-    throw invalidValue('options.protocols', 'made of valid tokens', JSON.stringify(bad))
-  if (new Set(list).size !== list.length) {
-    throw invalidValue('options.protocols', 'free of duplicates', JSON.stringify(list))
-  }
-  return list
-}
 
 function splitOptions(options, callback) {
   if (typeof options === 'function') return [{}, options]
@@ -65,7 +51,7 @@ class Upgrade {
     if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
       throw invalidValue('url', 'a ws:// or wss:// URL', url)
     }
-    const protocols = checkProtocols(options.protocols)
+    const protocols = checkProtocols('options.protocols', options.protocols)
     if (
       options.headers !== undefined &&
       (options.headers === null || typeof options.headers !== 'object')
@@ -170,7 +156,7 @@ class Upgrade {
     if (socket === null || typeof socket !== 'object' || typeof socket.write !== 'function') {
       throw invalidType('socket', 'a Duplex stream', socket)
     }
-    const supported = checkProtocols(options.protocols)
+    const supported = checkProtocols('options.protocols', options.protocols)
     const fail = (status, reason, headers) => {
       refuse(socket, status, reason, headers)
       callback(handshakeError(reason, status))

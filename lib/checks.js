@@ -1,0 +1,64 @@
+'use strict'
+
+// Argument checks shared by the public classes: types and JS-level ranges
+// only. Whether a value is allowed by the protocol is Rust's to answer.
+
+const native = require('./native')
+const { invalidType, invalidValue } = require('./errors')
+
+function checkSource(source) {
+  if (
+    source === null ||
+    typeof source !== 'object' ||
+    typeof source.write !== 'function' ||
+    typeof source.on !== 'function' ||
+    typeof source.end !== 'function'
+  ) {
+    throw invalidType('source', 'a Duplex stream', source)
+  }
+}
+
+function checkObject(name, value) {
+  if (value === null || typeof value !== 'object') throw invalidType(name, 'of type object', value)
+}
+
+function checkBoolean(name, value) {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw invalidType(name, 'of type boolean', value)
+  }
+}
+
+/** The data opcode option: 0x01 or 0x02, or undefined. */
+function checkOpcode(name, value) {
+  if (value === undefined) return
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
+  if (value !== 0x1 && value !== 0x2)
+    throw invalidValue(name, '0x01 (text) or 0x02 (binary)', value)
+}
+
+/** A number >= 0 (> 0 unless `allowZero`); returns `fallback` for undefined. */
+function checkLimit(name, value, allowZero, fallback) {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') throw invalidType(name, 'of type number', value)
+  if (Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
+    throw invalidValue(name, allowZero ? '>= 0' : '> 0', value)
+  }
+  return value
+}
+
+/** Subprotocol names: a string or a list of distinct tokens. Returns the list. */
+function checkProtocols(name, protocols) {
+  if (protocols === undefined) return []
+  const list = typeof protocols === 'string' ? [protocols] : protocols
+  if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
+    throw invalidType(name, 'a string or an array of strings', protocols)
+  }
+  const bad = list.find((p) => !native.isToken(p))
+  if (bad !== undefined) throw invalidValue(name, 'made of valid tokens', JSON.stringify(bad))
+  if (new Set(list).size !== list.length) {
+    throw invalidValue(name, 'free of duplicates', JSON.stringify(list))
+  }
+  return list
+}
+
+module.exports = { checkSource, checkObject, checkBoolean, checkOpcode, checkLimit, checkProtocols }
