@@ -10,12 +10,23 @@ const RESULT_WORDS = 260
 
 class Decoding {
   #receiver
+  #streaming = true
   #words = new Uint32Array(RESULT_WORDS)
   #bytes = Buffer.from(this.#words.buffer)
 
   /** `mode`: 0 server messages, 1 client messages, 2 frames (see native Receiver). */
   constructor(mode, maxPayload, streamThreshold) {
     this.#receiver = new native.Receiver(mode, maxPayload, streamThreshold)
+  }
+
+  /**
+   * Whether streamed messages have a consumer; without one every message
+   * arrives whole. Crosses to native only when the answer changes.
+   */
+  setStreaming(streaming) {
+    if (streaming === this.#streaming) return
+    this.#streaming = streaming
+    this.#receiver.setStreaming(streaming)
   }
 
   /** The next payload a BUFFERED record announced. */

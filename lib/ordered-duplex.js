@@ -52,9 +52,23 @@ class OrderedDuplex extends Duplex {
     }
   }
 
-  /** Pushes payload bytes, pausing the source when readers fall behind. */
+  /**
+   * Pushes payload bytes, pausing the source when readers fall behind, but
+   * not while the source cannot take what we write: then the peer is
+   * writing rather than reading, and a reader that writes back to it (a pipe
+   * echo) waits on the peer, so pausing would block both directions. The
+   * message keeps arriving instead, bounded by `maxPayload`.
+   */
   _pushPayload(chunk) {
-    if (!this.push(chunk)) this._pauseSource()
+    if (!this.push(chunk) && !this.#source.writableNeedDrain) this._pauseSource()
+  }
+
+  /**
+   * Called when a write to the source has to wait for 'drain': a pause made
+   * only because readers fell behind is lifted (see `_pushPayload`).
+   */
+  _peerBlocked() {
+    this._read()
   }
 
   /** Calls `fire` once readers hold every byte pushed so far. */

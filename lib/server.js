@@ -22,7 +22,7 @@ const HANDSHAKE_TIMEOUT = 10000
 
 const TEXT = 0x1
 const BINARY = 0x2
-const SOCKET_EVENTS = ['message', 'pong', 'stream:start', 'stream:stop']
+const SOCKET_EVENTS = ['message', 'pong', 'stream:stop']
 
 /**
  * Many WebSockets on one http.Server (API.md, Server): takes the upgrades
@@ -36,6 +36,10 @@ class Server extends EventEmitter {
   #protocols
   #socketOptions
   #sockets = new Set()
+  // Socket -> its 'stream:start' forwarder, present only while this server
+  // has 'stream:start' listeners: a forwarder makes the socket a stream
+  // consumer, and a socket nobody reads streams from gets whole messages.
+  #streamForwarders = new Map()
 
   /**
    * @param {object} [options] `url`, `timeout`, `maxConnections`, plus
@@ -66,6 +70,17 @@ class Server extends EventEmitter {
       HANDSHAKE_TIMEOUT,
     )
     this.#protocols = checkProtocols('options.protocols', options.protocols)
+    this.on('newListener', (event) => {
+      if (event === 'stream:start' && this.listenerCount(event) === 0) {
+        for (const ws of this.#sockets) this.#forwardStreams(ws)
+      }
+    })
+    this.on('removeListener', (event) => {
+      if (event === 'stream:start' && this.listenerCount(event) === 0) {
+        for (const [ws, forward] of this.#streamForwarders) ws.removeListener(event, forward)
+        this.#streamForwarders.clear()
+      }
+    })
     this.#socketOptions = {
       maxPayload: options.maxPayload,
       streamThreshold: options.streamThreshold,
@@ -161,14 +176,22 @@ class Server extends EventEmitter {
     for (const event of SOCKET_EVENTS) {
       ws.on(event, (...args) => this.emit(event, ...args, ws))
     }
+    if (this.listenerCount('stream:start') > 0) this.#forwardStreams(ws)
     ws.on('error', (err) => {
       if (this.listenerCount('error') > 0) this.emit('error', err, ws)
     })
     ws.on('close', (code, reason) => {
       this.#sockets.delete(ws)
+      this.#streamForwarders.delete(ws)
       this.emit('close', code, ws, reason)
     })
     this.emit('open', ws, request, settings)
+  }
+
+  #forwardStreams(ws) {
+    const forward = (...args) => this.emit('stream:start', ...args, ws)
+    this.#streamForwarders.set(ws, forward)
+    ws.on('stream:start', forward)
   }
 
   /**

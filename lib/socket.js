@@ -72,6 +72,10 @@ class Socket extends OrderedDuplex {
 
   // outgoing
   #outStream = false
+  // Sources piped into us; each added an 'error' listener of its own.
+  #incomingPipes = 0
+  // Nothing has been written since a source was piped into us.
+  #pipeEmpty = false
   #backlog = []
   #inflight = 0
   #finalAfter = 0
@@ -105,6 +109,7 @@ class Socket extends OrderedDuplex {
     source.on('end', this.#onSourceEnd)
     source.on('error', this.#onSourceError)
     source.on('close', this.#onSourceClose)
+    this.on('pipe', this.#onPipe)
     this.on('unpipe', this.#onUnpipe)
     if (source.destroyed) process.nextTick(this.#onSourceClose)
   }
@@ -207,6 +212,11 @@ class Socket extends OrderedDuplex {
       return
     }
     this.#dispatching = true
+    // Messages stream only when someone consumes streams: a 'stream:start'
+    // listener, or a reader of the readable side (data, readable, pipe).
+    this.#decoding.setStreaming(
+      this.listenerCount('stream:start') > 0 || this.readableFlowing !== null,
+    )
     try {
       this.#decoding.feed(chunk, this.#record)
       while (this.#pendingChunks.length > 0)
@@ -286,10 +296,11 @@ class Socket extends OrderedDuplex {
   }
 
   #emitStop = () => {
-    // Until now a pipe back to us may still write this message's bytes,
-    // and its echo takes this message's opcode (see #fragmentFlags).
-    this.#inStreamOpcode = 0
+    // Until the listeners ran, a pipe back to us may still write this
+    // message's bytes, and its echo takes this message's opcode (see
+    // #fragmentFlags and #onUnpipe).
     this.emit('stream:stop')
+    this.#inStreamOpcode = 0
   }
 
   // ---------------------------------------------------------------- writing
@@ -324,12 +335,17 @@ class Socket extends OrderedDuplex {
       return
     }
     this.#inflight = chunk.length
+    this.#pipeEmpty = false
     const done = () => {
       this.#inflight = 0
       callback()
     }
-    if (this.#outbox.push(this.#fragmentFlags(chunk), chunk)) done()
-    else this.#source.once('drain', done)
+    if (this.#outbox.push(this.#fragmentFlags(chunk), chunk)) {
+      done()
+    } else {
+      this.#source.once('drain', done)
+      this._peerBlocked()
+    }
     if (this.#finalAfter > 0) {
       this.#finalAfter -= chunk.length
       if (this.#finalAfter <= 0) this.stream()
@@ -341,13 +357,30 @@ class Socket extends OrderedDuplex {
     callback()
   }
 
+  #onPipe = () => {
+    this.#incomingPipes++
+    this.#pipeEmpty = this.writableLength === 0 && !this.#outStream
+  }
+
   #onUnpipe = () => {
-    if (!this.#outStream) return
+    this.#incomingPipes--
+    if (!this.#outStream) {
+      // A message piped through is a message even when it had no bytes.
+      if (this.#pipeEmpty && this.writableLength === 0) this.#sendEmptyPipedMessage()
+      this.#pipeEmpty = false
+      return
+    }
     // Chunks the pipe already wrote may still wait in our writable buffer:
     // the final frame goes after them.
     const waiting = this.writableLength - this.#inflight
     if (waiting > 0) this.#finalAfter = waiting
     else this.stream()
+  }
+
+  #sendEmptyPipedMessage() {
+    if (this.#sentClose || this.#closed) return
+    const opcode = this.#opcode ?? (this.#inStreamOpcode || BINARY)
+    this.#outbox.push(opcode | FLAG_FIN | this.#maskFlag, Buffer.alloc(0))
   }
 
   // ---------------------------------------------------------------- closing
@@ -385,12 +418,19 @@ class Socket extends OrderedDuplex {
     this.#failed = true
     this.#closeCode = err.closeCode
     this.#closeReason = err.message
-    if (this.listenerCount('error') > 0) this.emit('error', err)
+    // Failing means stopping: the open outgoing stream gets no more frames
+    // and the sends waiting behind it are dropped; the close frame follows
+    // the messages already sent.
+    this.#backlog = []
+    this.#outStream = false
     if (!this.#sentClose) {
       this.#sendClose(native.closeFrame(err.closeCode, err.message, this.#maskFlag !== 0))
     } else {
       this.#source.end()
     }
+    // Only listeners of the user's count: a pipe into us adds its own, which
+    // would destroy us with the error and make it uncaught.
+    if (this.listenerCount('error') > this.#incomingPipes) this.emit('error', err)
   }
 
   #onSourceEnd = () => {

@@ -234,6 +234,13 @@ impl Receiver {
         consumed as u32
     }
 
+    /// Whether streamed messages have a consumer; without one, every message
+    /// is delivered whole (see `Decoder::set_streaming`).
+    #[napi]
+    pub fn set_streaming(&mut self, streaming: bool) {
+        self.decoder.set_streaming(streaming);
+    }
+
     /// The next assembled payload, in the order of the BUFFERED records.
     #[napi]
     pub fn take(&mut self) -> Option<Buffer> {

@@ -64,6 +64,9 @@ pub struct Decoder {
     /// The data message in progress: its opcode, delivery and length so far.
     message: Option<(Opcode, Delivery)>,
     message_len: u64,
+    /// Whether someone consumes streamed messages; without a consumer every
+    /// message is delivered whole, whatever `stream_threshold` says.
+    streaming: bool,
     utf8: Utf8Validator,
     assembly: Vec<u8>,
     control: Vec<u8>,
@@ -94,6 +97,7 @@ impl Decoder {
             partial: false,
             message: None,
             message_len: 0,
+            streaming: true,
             utf8: Utf8Validator::new(),
             assembly: Vec::new(),
             control: Vec::new(),
@@ -133,6 +137,14 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// Whether messages that `stream_threshold` would stream are streamed
+    /// (`true`, the default) or assembled whole (`false`: nobody reads
+    /// streams). Decided when a message's first frame arrives, so a message
+    /// already under way keeps its delivery.
+    pub fn set_streaming(&mut self, streaming: bool) {
+        self.streaming = streaming;
     }
 
     /// The next payload the decoder assembled, in the order of the
@@ -238,8 +250,13 @@ impl Decoder {
             (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
             (opcode, None) => {
                 self.message_len = 0;
-                let delivery = if frame.fin && frame.length < config.stream_threshold
-                    || !frame.fin && config.stream_threshold == NO_STREAM_THRESHOLD
+                let threshold = if self.streaming {
+                    config.stream_threshold
+                } else {
+                    NO_STREAM_THRESHOLD
+                };
+                let delivery = if frame.fin && frame.length < threshold
+                    || !frame.fin && threshold == NO_STREAM_THRESHOLD
                 {
                     Delivery::Whole
                 } else {
@@ -475,6 +492,40 @@ mod tests {
         assert_eq!(err, None);
         assert_eq!(events, vec![Event::Message(Opcode::Text, Data::Buffered)]);
         assert_eq!(d.take().unwrap(), b"Hello");
+    }
+
+    #[test]
+    fn without_a_stream_consumer_large_and_fragmented_messages_arrive_whole() {
+        let mut d = server();
+        d.set_streaming(false);
+        let big = vec![b'x'; DEFAULT_STREAM_THRESHOLD as usize * 4];
+        let mut input = frame(Opcode::Binary, true, &big);
+        input.extend(frame(Opcode::Text, false, b"Hel"));
+        input.extend(frame(Opcode::Continuation, true, b"lo"));
+        let mut events = Vec::new();
+        d.push(&mut input, &mut events).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                Event::Message(Opcode::Binary, Data::Range(14, 14 + big.len())),
+                Event::Message(Opcode::Text, Data::Buffered),
+            ]
+        );
+        assert_eq!(d.take().unwrap(), b"Hello");
+    }
+
+    #[test]
+    fn a_message_keeps_the_delivery_it_started_with() {
+        let mut d = server();
+        let (events, _) = run(&mut d, frame(Opcode::Text, false, b"Hel"));
+        assert_eq!(
+            events,
+            vec![Event::StreamStart(Opcode::Text), Event::StreamData(6, 9)]
+        );
+        d.set_streaming(false);
+        let (events, err) = run(&mut d, frame(Opcode::Continuation, true, b"lo"));
+        assert_eq!(err, None);
+        assert_eq!(events, vec![Event::StreamData(6, 8), Event::StreamStop]);
     }
 
     #[test]
