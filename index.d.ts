@@ -14,7 +14,11 @@ export interface SocketOptions {
   mask?: boolean
   /** Opcode of `send()`/`stream()` data: `0x01` text, `0x02` binary. Default: by payload type. */
   opcode?: 0x01 | 0x02
-  /** Unfragmented data frames shorter than this arrive as `'message'`. Default 16384; `Infinity`: always. */
+  /**
+   * When streams are consumed (a `'stream:start'` listener, or the readable side read or
+   * piped), unfragmented data frames shorter than this arrive as `'message'` and the rest as
+   * streams. Without a consumer every message arrives whole. Default 16384; `Infinity`: always whole.
+   */
   streamThreshold?: number
   /** Largest message accepted; larger closes with 1009. Default 100 MiB. */
   maxPayload?: number

@@ -4,44 +4,11 @@
 // .ci/run installs it): two pages in one room see each other's messages, a
 // page in another room sees none of them.
 
-const fs = require('node:fs')
-
-const { chromium } = require('playwright-core')
-
 const { start } = require('../examples/chat/server')
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const { describeWithChromium, launchChromium } = require('./helpers/chromium')
 
 let demo
 let browser
-
-beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `This test needs Chromium at ${CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)`,
-    )
-  }
-  demo = await start(0)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Playwright adds --headless and a fresh profile; the rest keeps Chromium
-    // off a network this machine does not have.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
-}, 60000)
-
-afterAll(async () => {
-  if (browser) await browser.close()
-  if (demo) await demo.close()
-})
 
 async function open(room) {
   const page = await browser.newPage()
@@ -58,7 +25,17 @@ async function say(page, name, text) {
 
 const lines = (page) => page.$$eval('#log li', (items) => items.map((li) => li.textContent))
 
-describe('the chat demo (npm start)', () => {
+describeWithChromium('the chat demo (npm start)', () => {
+  beforeAll(async () => {
+    browser = await launchChromium()
+    demo = await start(0)
+  }, 60000)
+
+  afterAll(async () => {
+    if (browser) await browser.close()
+    if (demo) await demo.close()
+  })
+
   it('shows each page the other pages’ messages in the same room', async () => {
     const alice = await open()
     const bob = await open()

@@ -26,3 +26,30 @@ function wsFrame(opcode, payload, { fin = true, mask = false, rsv1 = false } = {
 }
 
 module.exports = { hex, wsFrame, KEY }
+
+/** The unmasked frames in `bytes` (what a server sends): `{ fin, opcode, payload }`. */
+function readFrames(bytes) {
+  const frames = []
+  let at = 0
+  while (at + 2 <= bytes.length) {
+    let length = bytes[at + 1] & 0x7f
+    let start = at + 2
+    if (length === 126) {
+      length = bytes.readUInt16BE(at + 2)
+      start = at + 4
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(at + 2))
+      start = at + 10
+    }
+    if (start + length > bytes.length) break
+    frames.push({
+      fin: (bytes[at] & 0x80) !== 0,
+      opcode: bytes[at] & 0x0f,
+      payload: bytes.subarray(start, start + length),
+    })
+    at = start + length
+  }
+  return frames
+}
+
+module.exports.readFrames = readFrames
