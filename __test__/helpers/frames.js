@@ -27,17 +27,24 @@ function wsFrame(opcode, payload, { fin = true, mask = false, rsv1 = false } = {
 
 module.exports = { hex, wsFrame, KEY }
 
-/** The unmasked frames in `bytes` (what a server sends): `{ fin, opcode, payload }`. */
+/**
+ * Parses the unmasked frames (what a server sends) out of `bytes`:
+ * `{ frames: [{ fin, opcode, payload }], rest }`, `rest` being an incomplete
+ * frame's bytes to prepend to the next chunk.
+ */
 function readFrames(bytes) {
   const frames = []
   let at = 0
-  while (at + 2 <= bytes.length) {
+  for (;;) {
+    if (at + 2 > bytes.length) break
     let length = bytes[at + 1] & 0x7f
     let start = at + 2
     if (length === 126) {
+      if (at + 4 > bytes.length) break
       length = bytes.readUInt16BE(at + 2)
       start = at + 4
     } else if (length === 127) {
+      if (at + 10 > bytes.length) break
       length = Number(bytes.readBigUInt64BE(at + 2))
       start = at + 10
     }
@@ -49,7 +56,7 @@ function readFrames(bytes) {
     })
     at = start + length
   }
-  return frames
+  return { frames, rest: bytes.subarray(at) }
 }
 
 module.exports.readFrames = readFrames
