@@ -13,6 +13,9 @@ const file = path.join(__dirname, '..', 'package-lock.json')
 const lock = JSON.parse(fs.readFileSync(file, 'utf8'))
 let pruned = 0
 for (const [where, entry] of Object.entries(lock.packages)) {
+  // The root's own optional dependencies (our prebuilt platform packages)
+  // stay: package.json lists them, and npm ci checks the two agree.
+  if (where === '') continue
   for (const dep of Object.keys(entry.optionalDependencies || {})) {
     const nested = where ? `${where}/node_modules/${dep}` : `node_modules/${dep}`
     if (!lock.packages[nested] && !lock.packages[`node_modules/${dep}`]) {

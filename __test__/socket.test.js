@@ -215,13 +215,40 @@ describe('Socket', () => {
       expect(await seen).toEqual([1006, ''])
     })
 
-    it('echoes a received close frame and ends the source', () => {
+    it('echoes a received close frame, code and reason as ws does, and ends the source', () => {
       const raw = sink()
       const socket = new Socket(raw)
       raw.emit('data', wsFrame(0x8, Buffer.from([0x03, 0xe8, 0x68, 0x69]), { mask: true }))
-      expect(raw.bytes()).toEqual(hex('8802 03e8'))
+      expect(raw.bytes()).toEqual(hex('8804 03e8 6869'))
       expect(raw.writableEnded).toBe(true)
       expect(socket.send('late')).toBe(false)
+    })
+
+    it('echoes an empty close frame as empty, and a code it may not send without a body', () => {
+      for (const [body, echo] of [
+        ['', '8800'],
+        ['03f4 6869', '8800'], // 1012: assigned, received, but not ours to send
+      ]) {
+        const raw = sink()
+        new Socket(raw)
+        raw.emit('data', wsFrame(0x8, hex(body), { mask: true }))
+        expect(raw.bytes()).toEqual(hex(echo))
+      }
+    })
+
+    it('a ws client sees its own close code and reason echoed', async () => {
+      const http = require('node:http')
+      const { Server } = require('..')
+      const WsClient = require('ws')
+      const httpServer = http.createServer()
+      new Server({ url: 'ws://127.0.0.1/' }).listen(httpServer)
+      await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve))
+      const client = new WsClient(`ws://127.0.0.1:${httpServer.address().port}/`)
+      await once(client, 'open')
+      client.close(4001, 'going away now')
+      const [code, reason] = await once(client, 'close')
+      expect([code, reason.toString()]).toEqual([4001, 'going away now'])
+      httpServer.close()
     })
   })
 

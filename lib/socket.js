@@ -398,10 +398,11 @@ class Socket extends OrderedDuplex {
     this.#closeCode = code
     this.#closeReason = reason
     if (!this.#sentClose) {
-      // Echo the peer's code; one we may not send (1012-1014) gets an empty body.
+      // Echo the peer's code and reason, as ws does; a code we may not send
+      // (1012-1014) gets an empty body.
       const echo = native.closeFrame(
         code === 1005 ? undefined : code,
-        undefined,
+        code === 1005 ? undefined : reason,
         this.#maskFlag !== 0,
       )
       this.#sendClose(
