@@ -26,6 +26,63 @@ export interface SocketOptions {
   closeTimeout?: number
 }
 
+/** What a `Duplex` itself emits, with its listeners' arguments. */
+interface DuplexEvents {
+  data: [chunk: Buffer]
+  readable: []
+  end: []
+  drain: []
+  finish: []
+  pause: []
+  resume: []
+  pipe: [src: import('node:stream').Readable]
+  unpipe: [src: import('node:stream').Readable]
+}
+
+/**
+ * An event name that is not in `Events`: listeners of the named events are
+ * typed by their map, so a wrong listener for them is an error, not a match
+ * for a catch-all.
+ */
+type OtherEvent<E, Events> = E & (E extends keyof Events ? never : unknown)
+
+/** The events of a `Socket` and their listeners' arguments. */
+export interface SocketEvents extends DuplexEvents {
+  /** A whole message: a string for text, a Buffer for binary. */
+  message: [message: string | Buffer]
+  /** A streamed message begins; its bytes follow on the readable side. */
+  'stream:start': [opcode: 0x01 | 0x02]
+  /** The streamed message is complete; readers have every byte. */
+  'stream:stop': []
+  pong: [message: Buffer]
+  /** Exactly once: 1005 without a code from the peer, 1006 when the connection dropped. */
+  close: [code: number, reason: string]
+  /** The peer broke the protocol; the socket closes with `err.closeCode`. */
+  error: [err: WebSocketError]
+}
+
+/** The events of a `Stream` and their listeners' arguments. */
+export interface StreamEvents extends DuplexEvents {
+  /** A frame's header, before its payload. */
+  head: [head: FrameHead]
+  /** The current frame's payload has been read. */
+  done: []
+  close: []
+  error: [err: Error]
+}
+
+/** The events of a `Server` and their listeners' arguments. */
+export interface ServerEvents {
+  open: [wssocket: Socket, request: IncomingMessage, settings: HandshakeSettings]
+  message: [message: string | Buffer, wssocket: Socket]
+  pong: [message: Buffer, wssocket: Socket]
+  close: [code: number, wssocket: Socket, reason: string]
+  error: [err: WebSocketError, wssocket: Socket]
+  /** Listening for this makes every socket a stream consumer (see the README). */
+  'stream:start': [opcode: 0x01 | 0x02, wssocket: Socket]
+  'stream:stop': [wssocket: Socket]
+}
+
 /** A protocol violation by the peer. */
 export class WebSocketError extends Error {
   /** `WS_ERR_*`, as ws names the same violation. */
@@ -47,21 +104,53 @@ export class Socket extends Duplex {
   /** A fragment of an outgoing stream; without a chunk, the final frame. */
   stream(chunk?: Payload): boolean
 
-  on(event: 'message', listener: (message: string | Buffer) => void): this
-  on(event: 'stream:start', listener: (opcode: 0x01 | 0x02) => void): this
-  on(event: 'stream:stop', listener: () => void): this
-  on(event: 'pong', listener: (message: Buffer) => void): this
-  on(event: 'close', listener: (code: number, reason: string) => void): this
-  on(event: 'error', listener: (err: WebSocketError) => void): this
-  on(event: 'data', listener: (chunk: Buffer) => void): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this
-  once(event: 'message', listener: (message: string | Buffer) => void): this
-  once(event: 'stream:start', listener: (opcode: 0x01 | 0x02) => void): this
-  once(event: 'stream:stop', listener: () => void): this
-  once(event: 'pong', listener: (message: Buffer) => void): this
-  once(event: 'close', listener: (code: number, reason: string) => void): this
-  once(event: 'error', listener: (err: WebSocketError) => void): this
-  once(event: string | symbol, listener: (...args: any[]) => void): this
+  on<E extends keyof SocketEvents>(event: E, listener: (...args: SocketEvents[E]) => void): this
+  on<E extends string | symbol>(
+    event: OtherEvent<E, SocketEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  once<E extends keyof SocketEvents>(event: E, listener: (...args: SocketEvents[E]) => void): this
+  once<E extends string | symbol>(
+    event: OtherEvent<E, SocketEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  addListener<E extends keyof SocketEvents>(
+    event: E,
+    listener: (...args: SocketEvents[E]) => void,
+  ): this
+  addListener<E extends string | symbol>(
+    event: OtherEvent<E, SocketEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  prependListener<E extends keyof SocketEvents>(
+    event: E,
+    listener: (...args: SocketEvents[E]) => void,
+  ): this
+  prependListener<E extends string | symbol>(
+    event: OtherEvent<E, SocketEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  prependOnceListener<E extends keyof SocketEvents>(
+    event: E,
+    listener: (...args: SocketEvents[E]) => void,
+  ): this
+  prependOnceListener<E extends string | symbol>(
+    event: OtherEvent<E, SocketEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  off<E extends keyof SocketEvents>(event: E, listener: (...args: SocketEvents[E]) => void): this
+  off<E extends string | symbol>(
+    event: OtherEvent<E, SocketEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  removeListener<E extends keyof SocketEvents>(
+    event: E,
+    listener: (...args: SocketEvents[E]) => void,
+  ): this
+  removeListener<E extends string | symbol>(
+    event: OtherEvent<E, SocketEvents>,
+    listener: (...args: any[]) => void,
+  ): this
 }
 
 export interface StreamOptions {
@@ -101,11 +190,53 @@ export class Stream extends Duplex {
   /** The head of the next frame written. */
   writeHead(head: WriteHead): void
 
-  on(event: 'head', listener: (head: FrameHead) => void): this
-  on(event: 'done', listener: () => void): this
-  on(event: 'error', listener: (err: Error) => void): this
-  on(event: 'data', listener: (chunk: Buffer) => void): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this
+  on<E extends keyof StreamEvents>(event: E, listener: (...args: StreamEvents[E]) => void): this
+  on<E extends string | symbol>(
+    event: OtherEvent<E, StreamEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  once<E extends keyof StreamEvents>(event: E, listener: (...args: StreamEvents[E]) => void): this
+  once<E extends string | symbol>(
+    event: OtherEvent<E, StreamEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  addListener<E extends keyof StreamEvents>(
+    event: E,
+    listener: (...args: StreamEvents[E]) => void,
+  ): this
+  addListener<E extends string | symbol>(
+    event: OtherEvent<E, StreamEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  prependListener<E extends keyof StreamEvents>(
+    event: E,
+    listener: (...args: StreamEvents[E]) => void,
+  ): this
+  prependListener<E extends string | symbol>(
+    event: OtherEvent<E, StreamEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  prependOnceListener<E extends keyof StreamEvents>(
+    event: E,
+    listener: (...args: StreamEvents[E]) => void,
+  ): this
+  prependOnceListener<E extends string | symbol>(
+    event: OtherEvent<E, StreamEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  off<E extends keyof StreamEvents>(event: E, listener: (...args: StreamEvents[E]) => void): this
+  off<E extends string | symbol>(
+    event: OtherEvent<E, StreamEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  removeListener<E extends keyof StreamEvents>(
+    event: E,
+    listener: (...args: StreamEvents[E]) => void,
+  ): this
+  removeListener<E extends string | symbol>(
+    event: OtherEvent<E, StreamEvents>,
+    listener: (...args: any[]) => void,
+  ): this
 }
 
 /** What a completed opening handshake agreed on. */
@@ -204,15 +335,51 @@ export class Server extends EventEmitter {
   /** A stream to every socket; an empty chunk ends it. */
   write(chunk: Payload): void
 
-  on(
-    event: 'open',
-    listener: (wssocket: Socket, request: IncomingMessage, settings: HandshakeSettings) => void,
+  on<E extends keyof ServerEvents>(event: E, listener: (...args: ServerEvents[E]) => void): this
+  on<E extends string | symbol>(
+    event: OtherEvent<E, ServerEvents>,
+    listener: (...args: any[]) => void,
   ): this
-  on(event: 'message', listener: (message: string | Buffer, wssocket: Socket) => void): this
-  on(event: 'pong', listener: (message: Buffer, wssocket: Socket) => void): this
-  on(event: 'close', listener: (code: number, wssocket: Socket, reason: string) => void): this
-  on(event: 'error', listener: (err: WebSocketError, wssocket: Socket) => void): this
-  on(event: 'stream:start', listener: (opcode: 0x01 | 0x02, wssocket: Socket) => void): this
-  on(event: 'stream:stop', listener: (wssocket: Socket) => void): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once<E extends keyof ServerEvents>(event: E, listener: (...args: ServerEvents[E]) => void): this
+  once<E extends string | symbol>(
+    event: OtherEvent<E, ServerEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  addListener<E extends keyof ServerEvents>(
+    event: E,
+    listener: (...args: ServerEvents[E]) => void,
+  ): this
+  addListener<E extends string | symbol>(
+    event: OtherEvent<E, ServerEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  prependListener<E extends keyof ServerEvents>(
+    event: E,
+    listener: (...args: ServerEvents[E]) => void,
+  ): this
+  prependListener<E extends string | symbol>(
+    event: OtherEvent<E, ServerEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  prependOnceListener<E extends keyof ServerEvents>(
+    event: E,
+    listener: (...args: ServerEvents[E]) => void,
+  ): this
+  prependOnceListener<E extends string | symbol>(
+    event: OtherEvent<E, ServerEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  off<E extends keyof ServerEvents>(event: E, listener: (...args: ServerEvents[E]) => void): this
+  off<E extends string | symbol>(
+    event: OtherEvent<E, ServerEvents>,
+    listener: (...args: any[]) => void,
+  ): this
+  removeListener<E extends keyof ServerEvents>(
+    event: E,
+    listener: (...args: ServerEvents[E]) => void,
+  ): this
+  removeListener<E extends string | symbol>(
+    event: OtherEvent<E, ServerEvents>,
+    listener: (...args: any[]) => void,
+  ): this
 }

@@ -1,5 +1,5 @@
 // Compiled with `tsc -p __test__` (never run): the public types accept what
-// API.md documents and reject what it does not.
+// docs/ documents and reject what they do not.
 import { Socket as NetSocket } from 'node:net'
 import { createServer } from 'node:http'
 import { Socket, Stream, WebSocketError, FrameHead, Upgrade, Server } from '..'
@@ -64,3 +64,24 @@ server.sockets.forEach((ws) => ws.close(1001))
 
 // @ts-expect-error broadcast needs a message
 server.broadcast({})
+
+// Every event's listener is typed; a wrong one is an error, not a catch-all match.
+ws.once('pong', (message: Buffer) => message.length)
+ws.on('stream:stop', () => undefined)
+ws.on('data', (chunk: Buffer) => chunk.length)
+ws.off('message', (message: string | Buffer) => message)
+frames.on('done', () => undefined)
+server.on('stream:start', (opcode: 0x01 | 0x02, ws: Socket) => ws.send(String(opcode)))
+server.on('error', (err, ws) => ws.close(err.closeCode))
+// @ts-expect-error a message is a string or a Buffer, never a number
+ws.on('message', (m: number) => m)
+// @ts-expect-error 'close' passes a number code first
+ws.once('close', (code: string) => code)
+// @ts-expect-error a pong's body is a Buffer
+ws.prependListener('pong', (message: string) => message)
+// @ts-expect-error 'head' passes a FrameHead
+frames.on('head', (head: string) => head)
+// @ts-expect-error a Server's 'open' passes the Socket first
+server.on('open', (request: string) => request)
+// @ts-expect-error a Server's 'message' passes the message, then the Socket
+server.addListener('message', (message: string | Buffer, ws: number) => ws)

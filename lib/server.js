@@ -12,7 +12,7 @@ const { bytesOf, encode } = require('./frames')
 
 const { kSendFrame } = Socket
 
-// API.md defaults.
+// The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
 const IDLE_TIMEOUT = 600000
 const MAX_CONNECTIONS = 10
@@ -25,7 +25,7 @@ const BINARY = 0x2
 const SOCKET_EVENTS = ['message', 'pong', 'stream:stop']
 
 /**
- * Many WebSockets on one http.Server (API.md, Server): takes the upgrades
+ * Many WebSockets on one http.Server (docs/server.md): takes the upgrades
  * whose path matches `url`, keeps the open sockets, broadcasts.
  */
 class Server extends EventEmitter {

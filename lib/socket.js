@@ -9,7 +9,7 @@ const { checkSource, checkObject, checkBoolean, checkOpcode, checkLimit } = requ
 const { bytesOf, encode, writeFrame } = require('./frames')
 
 // After our close frame, how long to wait for the peer's before destroying
-// the source (API.md `closeTimeout`).
+// the source (docs/socket.md, `closeTimeout`).
 const CLOSE_TIMEOUT = 30000
 
 const TEXT = 0x1
@@ -55,7 +55,7 @@ function checkOptions(options) {
 
 /**
  * A message-level WebSocket over any Duplex carrying the bytes after the
- * handshake (API.md, Socket).
+ * handshake (docs/socket.md).
  */
 class Socket extends OrderedDuplex {
   #source

@@ -46,7 +46,7 @@ function checkHead(head) {
 }
 
 /**
- * The frame layer (API.md, Stream): `writeHead()` then payload writes go
+ * The frame layer (docs/stream.md): `writeHead()` then payload writes go
  * out; incoming frames raise 'head', their payload is readable, and 'done'
  * ends each.
  */

@@ -22,8 +22,8 @@ pub struct CloseCode(pub u16);
 impl CloseCode {
     /// Whether this endpoint may put the code in a close frame: the codes
     /// RFC 6455 §7.4.1 defines for sending, and 3000-4999 for libraries and
-    /// applications (§7.4.2). 1004-1006 and 1015 are reserved, and API.md
-    /// refuses 1012-2999 and 5000 and above.
+    /// applications (§7.4.2). 1004-1006 and 1015 are reserved; 1012-2999 and
+    /// 5000 and above are refused too (docs/errors.md).
     #[must_use]
     pub fn may_send(self) -> bool {
         matches!(self.0, 1000..=1003 | 1007..=1011 | 3000..=4999)

@@ -57,7 +57,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults of API.md for the given role.
+    /// The documented defaults (docs/socket.md) for the given role.
     #[must_use]
     pub fn new(role: Role) -> Self {
         Self {
