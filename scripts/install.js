@@ -2,7 +2,11 @@
 
 // `npm install websockets`: use the prebuilt binary of this platform when npm
 // installed one (an optional dependency), else build from source with cargo.
-// WEBSOCKETS_BUILD_FROM_SOURCE=1 always builds.
+// WEBSOCKETS_BUILD_FROM_SOURCE=1 always builds, and so does `npm install` in
+// a checkout of this repository (there npm/<triple>/ is a workspace whose
+// binary, if `npm run artifacts` made one, may be older than the sources).
+
+const path = require('node:path')
 
 const { triple, prebuiltPackage } = require('../lib/platform')
 const { build, hasCargo } = require('./build')
@@ -16,7 +20,9 @@ function prebuiltLoads() {
   }
 }
 
-if (process.env.WEBSOCKETS_BUILD_FROM_SOURCE !== '1' && prebuiltLoads()) {
+const checkout = !path.resolve(__dirname, '..').split(path.sep).includes('node_modules')
+
+if (process.env.WEBSOCKETS_BUILD_FROM_SOURCE !== '1' && !checkout && prebuiltLoads()) {
   console.log(`websockets: using the prebuilt binary ${prebuiltPackage}`)
 } else if (!hasCargo()) {
   console.error(
