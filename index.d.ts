@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events'
 import { IncomingHttpHeaders, IncomingMessage, Server as HttpServer } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
+import { AddressInfo } from 'node:net'
 import { Duplex } from 'node:stream'
 import { ConnectionOptions } from 'node:tls'
 
@@ -31,7 +32,6 @@ interface DuplexEvents {
   data: [chunk: Buffer]
   readable: []
   end: []
-  drain: []
   finish: []
   pause: []
   resume: []
@@ -55,6 +55,8 @@ export interface SocketEvents extends DuplexEvents {
   /** The streamed message is complete; readers have every byte. */
   'stream:stop': []
   pong: [message: Buffer]
+  /** After a `send()` or `stream()` that returned false, when more may be sent. */
+  drain: []
   /** Exactly once: 1005 without a code from the peer, 1006 when the connection dropped. */
   close: [code: number, reason: string]
   /** The peer broke the protocol; the socket closes with `err.closeCode`. */
@@ -63,6 +65,7 @@ export interface SocketEvents extends DuplexEvents {
 
 /** The events of a `Stream` and their listeners' arguments. */
 export interface StreamEvents extends DuplexEvents {
+  drain: []
   /** A frame's header, before its payload. */
   head: [head: FrameHead]
   /** The current frame's payload has been read. */
@@ -77,7 +80,10 @@ export interface ServerEvents {
   message: [message: string | Buffer, wssocket: Socket]
   pong: [message: Buffer, wssocket: Socket]
   close: [code: number, wssocket: Socket, reason: string]
-  error: [err: WebSocketError, wssocket: Socket]
+  /** A peer broke the protocol (with its socket), or the server made for `port` failed to listen. */
+  error: [err: WebSocketError | NodeJS.ErrnoException, wssocket?: Socket]
+  /** The server made for `port` is listening. */
+  listening: []
   /** Listening for this makes every socket a stream consumer (see the README). */
   'stream:start': [opcode: 0x01 | 0x02, wssocket: Socket]
   'stream:stop': [wssocket: Socket]
@@ -91,10 +97,38 @@ export class WebSocketError extends Error {
   readonly closeCode: number
 }
 
+/** A Socket's state, numbered as ws and the WHATWG WebSocket number them. */
+export type ReadyState = 0 | 1 | 2 | 3
+
 /** A message-level WebSocket over any Duplex carrying the bytes after the handshake. */
 export class Socket extends Duplex {
   constructor(source: Duplex, options?: SocketOptions)
-  /** One complete data frame. Returns false once closing, or when queued behind a stream. */
+  static readonly CONNECTING: 0
+  static readonly OPEN: 1
+  static readonly CLOSING: 2
+  static readonly CLOSED: 3
+  readonly CONNECTING: 0
+  readonly OPEN: 1
+  readonly CLOSING: 2
+  readonly CLOSED: 3
+  /** OPEN until a close frame is sent or received, CLOSING until 'close', then CLOSED. */
+  readonly readyState: ReadyState
+  /** Bytes queued for the peer and not yet handed to the kernel. */
+  readonly bufferedAmount: number
+  /** The subprotocol the opening handshake chose (`''` for none, or a Socket not made by Upgrade, Server or connect). */
+  readonly protocol: string
+  /** The extensions the opening handshake negotiated (none yet). */
+  readonly extensions: Record<string, never>
+  /** The peer's address, as the source reports it. */
+  readonly remoteAddress: string | undefined
+  /** The peer's port, as the source reports it. */
+  readonly remotePort: number | undefined
+  /** Drops the connection at once, with no closing handshake; 'close' reports 1006. */
+  terminate(): void
+  /**
+   * One complete data frame. Returns false once closing, when queued behind an open stream, or
+   * when the peer is slow to read: then wait for `'drain'` before sending more.
+   */
   send(message?: Payload): boolean
   /** A ping; its body may be at most 125 bytes. */
   ping(message?: Payload): boolean
@@ -313,6 +347,10 @@ export interface ServerOptions
   extends
     HandleUpgradeOptions,
     Pick<SocketOptions, 'maxPayload' | 'streamThreshold' | 'closeTimeout'> {
+  /** Create an http.Server and listen on this port (0: any free port); see `address()`. */
+  port?: number
+  /** With `port`: the address to listen on. Default: Node's (all interfaces). */
+  host?: string
   /** Only upgrades for this URL's path are taken. Default `'ws://localhost:3000'`. */
   url?: string
   /** An idle socket is closed (1001) after this many ms. Default 600000. */
@@ -334,6 +372,10 @@ export class Server extends EventEmitter {
   broadcast(head: { fin?: boolean; opcode?: number } | null, message: Payload): void
   /** A stream to every socket; an empty chunk ends it. */
   write(chunk: Payload): void
+  /** The address the server made for `port` is bound to; null without `port`. */
+  address(): AddressInfo | string | null
+  /** Closes every socket with 1001 and stops taking upgrades (and listening, with `port`). */
+  close(callback?: () => void): void
 
   on<E extends keyof ServerEvents>(event: E, listener: (...args: ServerEvents[E]) => void): this
   on<E extends string | symbol>(
@@ -383,3 +425,15 @@ export class Server extends EventEmitter {
     listener: (...args: any[]) => void,
   ): this
 }
+
+/** Options of `connect`: the handshake's, plus those that shape the Socket. */
+export interface ConnectOptions
+  extends
+    UpgradeRequestOptions,
+    Pick<SocketOptions, 'opcode' | 'streamThreshold' | 'maxPayload' | 'closeTimeout'> {}
+
+/**
+ * Opens a client WebSocket (`ws://` or `wss://`) and resolves with the open, masking Socket;
+ * rejects with the handshake's error (`code` 'WS_ERR_HANDSHAKE', `status`) or the connection's.
+ */
+export function connect(url: string, options?: ConnectOptions): Promise<Socket>

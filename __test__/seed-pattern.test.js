@@ -13,7 +13,7 @@ const WebSocket = require('ws')
 const { Socket, Server } = require('..')
 const { tcpPair, once } = require('./helpers/pair')
 const { hex, wsFrame, readFrames } = require('./helpers/frames')
-const { readmeBlock, runExample, freePort, listening, ROOT } = require('./helpers/readme')
+const { readmeBlock, runExample, freePort, ROOT } = require('./helpers/readme')
 const { describeWithChromium, launchChromium } = require('./helpers/chromium')
 
 const TEXT = 0x1
@@ -248,16 +248,22 @@ describe("the README's server", () => {
 
   beforeAll(async () => {
     port = await freePort()
-    example = runExample(readmeBlock('A server'), port)
-    await listening(port)
+    example = runExample(readmeBlock('A server'), port, (output) => output.includes('listening on'))
+    await example.started
   })
 
   afterAll(() => example.stop())
 
+  it("talks to the README's client, which prints both replies and exits by itself", async () => {
+    const client = runExample(readmeBlock('A client'), port)
+    expect(await client.exited).toBe(0)
+    expect(client.output()).toBe('welcome\nYou told me: hello\n')
+  })
+
   it.each([16384, 1 << 20, 10 << 20])(
     'answers a %i-byte message from ws, and still answers after it',
     async (size) => {
-      const client = new WebSocket(`ws://127.0.0.1:${port}/chat`, 'chat')
+      const client = new WebSocket(`ws://127.0.0.1:${port}/`)
       const replies = []
       client.on('message', (data) => replies.push(data.toString()))
       await once(client, 'open')
@@ -287,7 +293,7 @@ describe("the README's server", () => {
     it('answers 16 KiB, 1 MiB and 10 MiB messages from the browser', async () => {
       const page = await browser.newPage()
       const lengths = await page.evaluate(async (url) => {
-        const ws = new WebSocket(url, 'chat')
+        const ws = new WebSocket(url)
         const replies = []
         const sizes = [16384, 1 << 20, 10 << 20]
         await new Promise((resolve, reject) => {
@@ -300,7 +306,7 @@ describe("the README's server", () => {
         })
         ws.close(1000)
         return replies
-      }, `ws://127.0.0.1:${port}/chat`)
+      }, `ws://127.0.0.1:${port}/`)
       const prefix = 'You told me: '.length
       expect(lengths).toEqual([
         'welcome'.length,

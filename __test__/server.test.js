@@ -374,40 +374,13 @@ describe('interop with ws over TCP', () => {
 })
 
 describe('wss:// (TLS) with a self-signed certificate made in the test', () => {
-  const fs = require('node:fs')
-  const os = require('node:os')
-  const path = require('node:path')
   const https = require('node:https')
-  const { execFileSync } = require('node:child_process')
+  const { selfSigned } = require('./helpers/tls')
 
   let key
   let cert
   beforeAll(() => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'websockets-tls-'))
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore' },
-    )
-    key = fs.readFileSync(path.join(dir, 'key.pem'))
-    cert = fs.readFileSync(path.join(dir, 'cert.pem'))
-    fs.rmSync(dir, { recursive: true })
+    ;({ key, cert } = selfSigned())
   })
 
   it('a ws client reaches our Server over https', async () => {

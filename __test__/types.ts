@@ -2,7 +2,7 @@
 // docs/ documents and reject what they do not.
 import { Socket as NetSocket } from 'node:net'
 import { createServer } from 'node:http'
-import { Socket, Stream, WebSocketError, FrameHead, Upgrade, Server } from '..'
+import { Socket, Stream, WebSocketError, FrameHead, Upgrade, Server, connect, ReadyState } from '..'
 
 declare const source: NetSocket
 
@@ -72,7 +72,7 @@ ws.on('data', (chunk: Buffer) => chunk.length)
 ws.off('message', (message: string | Buffer) => message)
 frames.on('done', () => undefined)
 server.on('stream:start', (opcode: 0x01 | 0x02, ws: Socket) => ws.send(String(opcode)))
-server.on('error', (err, ws) => ws.close(err.closeCode))
+server.on('error', (err, ws) => ws?.close((err as WebSocketError).closeCode))
 // @ts-expect-error a message is a string or a Buffer, never a number
 ws.on('message', (m: number) => m)
 // @ts-expect-error 'close' passes a number code first
@@ -85,3 +85,30 @@ frames.on('head', (head: string) => head)
 server.on('open', (request: string) => request)
 // @ts-expect-error a Server's 'message' passes the message, then the Socket
 server.addListener('message', (message: string | Buffer, ws: number) => ws)
+
+// What ws users reach for first.
+const state: ReadyState = ws.readyState
+if (state === Socket.OPEN && ws.readyState !== ws.CLOSED) ws.send('open')
+const queued: number = ws.bufferedAmount + ws.protocol.length + (ws.remotePort ?? 0)
+ws.terminate()
+ws.on('drain', () => queued)
+// @ts-expect-error readyState is read-only
+ws.readyState = 3
+async function client(): Promise<void> {
+  const socket: Socket = await connect('wss://127.0.0.1:8443/', {
+    protocols: ['chat'],
+    rejectUnauthorized: false,
+    maxPayload: 1 << 20,
+  })
+  socket.close()
+  // @ts-expect-error connect takes a URL string
+  await connect(new URL('ws://127.0.0.1/'))
+}
+void client
+const own = new Server({ port: 0, host: '127.0.0.1' })
+own.on('listening', () => {
+  const address = own.address()
+  if (address !== null && typeof address === 'object') own.close(() => address.port)
+})
+// @ts-expect-error port is a number
+new Server({ port: '8080' })

@@ -21,6 +21,7 @@ class Outbox {
   #records = new Uint32Array(MAX_RECORDS * 3)
   #recordBytes = Buffer.from(this.#records.buffer)
   #count = 0
+  #queuedBytes = 0
   #scheduled = false
 
   constructor(target) {
@@ -55,6 +56,7 @@ class Outbox {
     this.#records[r + 1] = length
     this.#records[r + 2] = flags
     this.#used = at + length
+    this.#queuedBytes += length
     if (++this.#count === MAX_RECORDS) {
       this.flush()
     } else if (!this.#scheduled) {
@@ -62,6 +64,11 @@ class Outbox {
       queueMicrotask(this.#flushTask)
     }
     return !this.#target.writableNeedDrain
+  }
+
+  /** Payload bytes queued and not yet written. */
+  get queuedBytes() {
+    return this.#queuedBytes
   }
 
   #flushTask = () => {
@@ -75,6 +82,7 @@ class Outbox {
     const start = this.#records[0]
     const end = native.frameBatch(this.#slab, this.#recordBytes, this.#count)
     this.#count = 0
+    this.#queuedBytes = 0
     if (end < 0) throw new Error(`websockets: framing failed (${end})`)
     return this.#target.write(this.#slab.subarray(start, end))
   }

@@ -1,6 +1,7 @@
 'use strict'
 
 const { EventEmitter } = require('node:events')
+const http = require('node:http')
 
 const native = require('./native')
 const Socket = require('./socket')
@@ -36,6 +37,9 @@ class Server extends EventEmitter {
   #protocols
   #socketOptions
   #sockets = new Set()
+  // The http.Server made for `port`, if any; close() closes it.
+  #ownServer = null
+  #closing = false
   // Socket -> its 'stream:start' forwarder, present only while this server
   // has 'stream:start' listeners: a forwarder makes the socket a stream
   // consumer, and a socket nobody reads streams from gets whole messages.
@@ -81,11 +85,64 @@ class Server extends EventEmitter {
         this.#streamForwarders.clear()
       }
     })
+    if (options.host !== undefined && typeof options.host !== 'string') {
+      throw invalidType('options.host', 'of type string', options.host)
+    }
+    if (options.port !== undefined) {
+      const { port } = options
+      if (typeof port !== 'number') throw invalidType('options.port', 'of type number', port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw invalidValue('options.port', 'an integer from 0 to 65535', port)
+      }
+    } else if (options.host !== undefined) {
+      throw invalidValue('options.host', 'given only with options.port', options.host)
+    }
     this.#socketOptions = {
       maxPayload: options.maxPayload,
       streamThreshold: options.streamThreshold,
       closeTimeout: options.closeTimeout,
     }
+    if (options.port !== undefined) this.#listenOn(options.port, options.host)
+  }
+
+  /** Makes, listens on and takes over an http.Server of our own. */
+  #listenOn(port, host) {
+    // Plain HTTP requests get 426, as ws's own server answers them.
+    const httpServer = http.createServer((request, response) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' })
+      response.end('Upgrade Required\n')
+    })
+    this.#ownServer = httpServer
+    httpServer.on('listening', () => this.emit('listening'))
+    // Like net.Server: with no 'error' listener, a failure to listen throws.
+    httpServer.on('error', (err) => this.emit('error', err))
+    this.listen(httpServer)
+    httpServer.listen(port, host)
+  }
+
+  /** The bound address of the server made for `port` (as net.Server has it), else null. */
+  address() {
+    return this.#ownServer?.address() ?? null
+  }
+
+  /**
+   * Closes every socket with 1001 and stops taking upgrades; the server made
+   * for `port` stops listening. `callback` runs once all of it is done.
+   */
+  close(callback) {
+    if (callback !== undefined && typeof callback !== 'function') {
+      throw invalidType('callback', 'of type function', callback)
+    }
+    this.#closing = true
+    const closed = [...this.#sockets].map(
+      (ws) => new Promise((resolve) => ws.once('close', resolve)),
+    )
+    for (const ws of this.#sockets) ws.close(1001, 'Server closing')
+    const listener = new Promise((resolve) => {
+      if (this.#ownServer?.listening) this.#ownServer.close(() => resolve())
+      else resolve()
+    })
+    Promise.all([...closed, listener]).then(() => callback?.())
   }
 
   /** The open sockets. */
@@ -148,6 +205,10 @@ class Server extends EventEmitter {
       // Another listener may own that path; refuse only when nobody else can.
       if (httpServer.listenerCount('upgrade') === 1)
         refuse(socket, 400, 'No WebSocket endpoint at this path')
+      return
+    }
+    if (this.#closing) {
+      refuse(socket, 503, 'The server is closing')
       return
     }
     if (this.#sockets.size >= this.#maxConnections) {

@@ -7,6 +7,7 @@ const Decoding = require('./decoding')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
 const { checkSource, checkObject, checkBoolean, checkOpcode, checkLimit } = require('./checks')
 const { bytesOf, encode, writeFrame } = require('./frames')
+const { kSettings } = require('./upgrade')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
@@ -39,6 +40,12 @@ const kSendFrame = Symbol('websockets.sendFrame')
 
 const ABNORMAL = 1006
 
+// readyState values, numbered as ws and the WHATWG WebSocket number them.
+const CONNECTING = 0
+const OPEN = 1
+const CLOSING = 2
+const CLOSED = 3
+
 function checkOptions(options) {
   if (options === undefined) return {}
   checkObject('options', options)
@@ -64,6 +71,7 @@ class Socket extends OrderedDuplex {
   #maskFlag
   #opcode
   #closeTimeout
+  #settings
 
   // incoming
   #dispatching = false
@@ -79,11 +87,14 @@ class Socket extends OrderedDuplex {
   #backlog = []
   #inflight = 0
   #finalAfter = 0
+  // send() or stream() answered false while open: 'drain' is owed.
+  #owesDrain = false
 
   // closing
   #sentClose = false
   #receivedClose = false
   #failed = false
+  #terminated = false
   #closed = false
   #closeTimer = null
   #closeCode = ABNORMAL
@@ -102,6 +113,7 @@ class Socket extends OrderedDuplex {
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
     this.#opcode = opts.opcode
     this.#closeTimeout = opts.closeTimeout ?? CLOSE_TIMEOUT
+    this.#settings = source[kSettings] ?? null
     // A client (mask: true) expects unmasked frames, a server masked ones.
     this.#decoding = new Decoding(opts.mask ? 1 : 0, opts.maxPayload, opts.streamThreshold)
 
@@ -109,9 +121,48 @@ class Socket extends OrderedDuplex {
     source.on('end', this.#onSourceEnd)
     source.on('error', this.#onSourceError)
     source.on('close', this.#onSourceClose)
+    source.on('drain', this.#settleDrain)
     this.on('pipe', this.#onPipe)
     this.on('unpipe', this.#onUnpipe)
     if (source.destroyed) process.nextTick(this.#onSourceClose)
+  }
+
+  /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in ws. */
+  get readyState() {
+    if (this.#closed) return CLOSED
+    if (this.#sentClose || this.#receivedClose || this.#failed || this.#terminated) return CLOSING
+    return OPEN
+  }
+
+  /**
+   * Bytes queued for the peer and not yet handed to the kernel: in our
+   * queues, in the writable buffer, and in the source's own buffer.
+   */
+  get bufferedAmount() {
+    let queued = this.#outbox.queuedBytes
+    for (const [, data] of this.#backlog)
+      queued += typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    return queued + this.writableLength + (this.#source.writableLength ?? 0)
+  }
+
+  /** The subprotocol the opening handshake chose, or `''`. */
+  get protocol() {
+    return this.#settings?.protocol ?? ''
+  }
+
+  /** The extensions the opening handshake negotiated (none yet). */
+  get extensions() {
+    return this.#settings?.extensions ?? {}
+  }
+
+  /** The peer's address, as the source reports it (undefined for in-memory sources). */
+  get remoteAddress() {
+    return this.#source.remoteAddress
+  }
+
+  /** The peer's port, as the source reports it. */
+  get remotePort() {
+    return this.#source.remotePort
   }
 
   /** Sends `message` as one complete data frame. */
@@ -122,9 +173,34 @@ class Socket extends OrderedDuplex {
     const flags = opcode | FLAG_FIN | this.#maskFlag
     if (this.#outStream) {
       this.#backlog.push([flags, bytes ?? message])
+      this.#owesDrain = true
       return false
     }
-    return this.#outbox.push(flags, bytes ?? message)
+    return this.#sent(this.#outbox.push(flags, bytes ?? message))
+  }
+
+  /** Drops the connection at once, with no closing handshake ('close' reports 1006). */
+  terminate() {
+    if (this.#closed) return
+    this.#terminated = true
+    this.#outStream = false
+    this.#backlog = []
+    this.#source.destroy()
+  }
+
+  /** `ok` is whether the source took a write without asking to wait. */
+  #sent(ok) {
+    if (!ok) this.#owesDrain = true
+    return ok
+  }
+
+  /** Emits the 'drain' owed to a producer once nothing holds its messages back. */
+  #settleDrain = () => {
+    if (!this.#owesDrain || this.#outStream || this.#closed) return
+    if (this.#source.writableNeedDrain) return
+    this.#owesDrain = false
+    // When our writable side is full too, the Writable emits 'drain' itself.
+    if (!this.writableNeedDrain) this.emit('drain')
   }
 
   /** Sends a ping; its body may be at most 125 bytes. */
@@ -200,7 +276,7 @@ class Socket extends OrderedDuplex {
     }
     const bytes = bytesOf('chunk', chunk)
     if (this.#sentClose || this.#closed) return false
-    return this.#outbox.push(this.#fragmentFlags(bytes), bytes ?? chunk)
+    return this.#sent(this.#outbox.push(this.#fragmentFlags(bytes), bytes ?? chunk))
   }
 
   // ---------------------------------------------------------------- reading
@@ -326,6 +402,7 @@ class Socket extends OrderedDuplex {
       if (flags === null) this.#writeControl(data)
       else this.#outbox.push(flags, data)
     }
+    if (backlog.length > 0) queueMicrotask(this.#settleDrain)
     return ok
   }
 
@@ -456,5 +533,11 @@ class Socket extends OrderedDuplex {
   }
 }
 
+for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
+  Object.defineProperty(Socket, name, { value, enumerable: true })
+  Object.defineProperty(Socket.prototype, name, { value, enumerable: true })
+}
+
 module.exports = Socket
 module.exports.kSendFrame = kSendFrame
+module.exports.checkOptions = checkOptions

@@ -12,6 +12,10 @@ const { checkProtocols } = require('./checks')
 const HANDSHAKE_TIMEOUT = 10000
 
 // Options passed on to tls.connect for wss:// URLs.
+// The settings of a completed handshake, kept on its raw socket so that a
+// Socket made from it knows its protocol and extensions.
+const kSettings = Symbol('websockets.handshakeSettings')
+
 const TLS_OPTIONS = [
   'ca',
   'cert',
@@ -136,7 +140,9 @@ class Upgrade {
       }
       if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
       if (head.length > 0) socket.unshift(head)
-      finish(null, socket, { protocol: protocol ?? '', extensions: {}, headers: answer })
+      const settings = { protocol: protocol ?? '', extensions: {}, headers: answer }
+      socket[kSettings] = settings
+      finish(null, socket, settings)
     })
     req.end()
   }
@@ -201,8 +207,11 @@ class Upgrade {
     if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`)
     socket.write(`${lines.join('\r\n')}\r\n\r\n`)
     if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
-    return callback(null, socket, { protocol, extensions: {}, headers: h })
+    const settings = { protocol, extensions: {}, headers: h }
+    socket[kSettings] = settings
+    return callback(null, socket, settings)
   }
 }
 
 module.exports = Upgrade
+module.exports.kSettings = kSettings
