@@ -61,4 +61,27 @@ function checkProtocols(name, protocols) {
   return list
 }
 
-module.exports = { checkSource, checkObject, checkBoolean, checkOpcode, checkLimit, checkProtocols }
+/** A Socket's options (docs/socket.md), checked; `{}` for undefined. */
+function checkSocketOptions(options) {
+  if (options === undefined) return {}
+  checkObject('options', options)
+  checkBoolean('options.mask', options.mask)
+  checkOpcode('options.opcode', options.opcode)
+  checkLimit('options.streamThreshold', options.streamThreshold, true)
+  checkLimit('options.maxPayload', options.maxPayload, false)
+  checkLimit('options.closeTimeout', options.closeTimeout, true)
+  if (options.closeTimeout === Infinity) {
+    throw invalidValue('options.closeTimeout', 'a finite number of milliseconds', Infinity)
+  }
+  return options
+}
+
+module.exports = {
+  checkSource,
+  checkObject,
+  checkBoolean,
+  checkOpcode,
+  checkLimit,
+  checkProtocols,
+  checkSocketOptions,
+}

@@ -1,10 +1,9 @@
 'use strict'
 
 const Socket = require('./socket')
-
-const { checkOptions } = Socket
 const Upgrade = require('./upgrade')
 const { invalidType } = require('./errors')
+const { checkSocketOptions } = require('./checks')
 
 // Options that shape the Socket; the rest go to the opening handshake.
 const SOCKET_OPTIONS = ['opcode', 'streamThreshold', 'maxPayload', 'closeTimeout']
@@ -30,7 +29,7 @@ function connect(url, options = {}) {
   return new Promise((resolve, reject) => {
     // Bad arguments reject too: a promise API does not throw.
     try {
-      checkOptions(socketOptions)
+      checkSocketOptions(socketOptions)
       Upgrade.createUpgradeRequest(url, handshake, (err, raw) => {
         if (err) reject(err)
         else resolve(new Socket(raw, socketOptions))

@@ -4,6 +4,20 @@
 // synchronous walk over the packed result records.
 
 const native = require('./native')
+const { WebSocketError } = require('./errors')
+
+const {
+  EVENT_MESSAGE,
+  EVENT_STREAM_START,
+  EVENT_STREAM_DATA,
+  EVENT_PING,
+  EVENT_PONG,
+  EVENT_CLOSE,
+  EVENT_ERROR,
+  BUFFERED,
+} = native
+
+const TEXT = 0x1
 
 // Result records per push: 64 records of 4 words, plus the end word.
 const RESULT_WORDS = 260
@@ -32,6 +46,36 @@ class Decoding {
   /** The next payload a BUFFERED record announced. */
   take() {
     return this.#receiver.take()
+  }
+
+  /**
+   * A message-mode record as `[kind, data, c]`: the string or Buffer of a
+   * message, a stream's opcode or bytes, a ping's or pong's Buffer, a close
+   * reason (c: its code), or a WebSocketError.
+   */
+  item(buf, head, a, b, c) {
+    const kind = head & 0xff
+    const buffered = (head & BUFFERED) !== 0
+    switch (kind) {
+      case EVENT_MESSAGE: {
+        const bytes = buffered ? this.take() : null
+        if (((head >> 8) & 0xf) !== TEXT) return [kind, bytes ?? buf.subarray(a, b), c]
+        return [kind, bytes === null ? buf.toString('utf8', a, b) : bytes.toString('utf8'), c]
+      }
+      case EVENT_STREAM_START:
+        return [kind, (head >> 8) & 0xf, c]
+      case EVENT_STREAM_DATA:
+        return [kind, buf.subarray(a, b), c]
+      case EVENT_PING:
+      case EVENT_PONG:
+        return [kind, buffered ? this.take() : buf.subarray(a, b), c]
+      case EVENT_CLOSE:
+        return [kind, (buffered ? this.take() : buf.subarray(a, b)).toString('utf8'), c]
+      case EVENT_ERROR:
+        return [kind, WebSocketError.fromNative(a, b), c]
+      default:
+        return [kind, undefined, c]
+    }
   }
 
   /**

@@ -5,7 +5,7 @@
 // them, one call and one buffer per frame.
 
 const native = require('./native')
-const { invalidType } = require('./errors')
+const { invalidType, invalidValue } = require('./errors')
 
 const HEADROOM = native.MAX_HEADER_LEN
 // Above this, an unmasked payload is written after a separate header instead
@@ -60,4 +60,28 @@ function writeFrame(target, frame, callback) {
   return ok
 }
 
-module.exports = { HEADROOM, bytesOf, encode, writeFrame, PAYLOAD_TYPES }
+/**
+ * The close frame for `close(code, reason)`, `close(reason)` (code 1000) or
+ * `close()`: arguments checked here, the code's and reason's rules in Rust.
+ */
+function closeFrame(code, reason, masked) {
+  if (typeof code === 'string' && reason === undefined) {
+    reason = code
+    code = 1000
+  }
+  if (code !== undefined && typeof code !== 'number') {
+    throw invalidType('code', 'of type number', code)
+  }
+  if (reason !== undefined && typeof reason !== 'string') {
+    throw invalidType('reason', 'of type string', reason)
+  }
+  if (code === undefined && reason !== undefined) code = 1000
+  const frame = native.closeFrame(code, reason, masked)
+  if (frame === native.ERR_CLOSE_REASON) {
+    throw invalidValue('reason', 'at most 123 bytes of UTF-8', `${Buffer.byteLength(reason)} bytes`)
+  }
+  if (typeof frame === 'number') throw invalidValue('code', 'a sendable close code', code)
+  return frame
+}
+
+module.exports = { HEADROOM, bytesOf, encode, writeFrame, closeFrame, PAYLOAD_TYPES }

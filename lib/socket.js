@@ -2,20 +2,17 @@
 
 const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
-const Outbox = require('./outbox')
+const Sending = require('./sending')
 const Decoding = require('./decoding')
-const { WebSocketError, invalidType, invalidValue } = require('./errors')
-const { checkSource, checkObject, checkBoolean, checkOpcode, checkLimit } = require('./checks')
-const { bytesOf, encode, writeFrame } = require('./frames')
+const { invalidValue } = require('./errors')
+const { checkSource, checkSocketOptions } = require('./checks')
+const { bytesOf, encode, closeFrame } = require('./frames')
 const { kSettings } = require('./upgrade')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
 const CLOSE_TIMEOUT = 30000
 
-const TEXT = 0x1
-const BINARY = 0x2
-const CONTINUATION = 0x0
 const PING = 0x9
 const PONG = 0xa
 
@@ -28,11 +25,9 @@ const {
   EVENT_PONG,
   EVENT_CLOSE,
   EVENT_ERROR,
-  BUFFERED,
   FLAG_FIN,
   FLAG_MASK,
   ERR_CONTROL_TOO_LONG,
-  ERR_CLOSE_REASON,
 } = native
 
 // Server.broadcast() hands every socket the same encoded frame through this.
@@ -46,20 +41,6 @@ const OPEN = 1
 const CLOSING = 2
 const CLOSED = 3
 
-function checkOptions(options) {
-  if (options === undefined) return {}
-  checkObject('options', options)
-  checkBoolean('options.mask', options.mask)
-  checkOpcode('options.opcode', options.opcode)
-  checkLimit('options.streamThreshold', options.streamThreshold, true)
-  checkLimit('options.maxPayload', options.maxPayload, false)
-  checkLimit('options.closeTimeout', options.closeTimeout, true)
-  if (options.closeTimeout === Infinity) {
-    throw invalidValue('options.closeTimeout', 'a finite number of milliseconds', Infinity)
-  }
-  return options
-}
-
 /**
  * A message-level WebSocket over any Duplex carrying the bytes after the
  * handshake (docs/socket.md).
@@ -67,9 +48,8 @@ function checkOptions(options) {
 class Socket extends OrderedDuplex {
   #source
   #decoding
-  #outbox
+  #sending
   #maskFlag
-  #opcode
   #closeTimeout
   #settings
 
@@ -79,12 +59,10 @@ class Socket extends OrderedDuplex {
   #inStreamOpcode = 0
 
   // outgoing
-  #outStream = false
   // Sources piped into us; each added an 'error' listener of its own.
   #incomingPipes = 0
   // Nothing has been written since a source was piped into us.
   #pipeEmpty = false
-  #backlog = []
   #inflight = 0
   #finalAfter = 0
   // send() or stream() answered false while open: 'drain' is owed.
@@ -106,12 +84,11 @@ class Socket extends OrderedDuplex {
    */
   constructor(source, options) {
     checkSource(source)
-    const opts = checkOptions(options)
+    const opts = checkSocketOptions(options)
     super(source, { emitClose: false, allowHalfOpen: true })
     this.#source = source
-    this.#outbox = new Outbox(source)
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
-    this.#opcode = opts.opcode
+    this.#sending = new Sending(source, this.#maskFlag, opts.opcode)
     this.#closeTimeout = opts.closeTimeout ?? CLOSE_TIMEOUT
     this.#settings = source[kSettings] ?? null
     // A client (mask: true) expects unmasked frames, a server masked ones.
@@ -139,10 +116,7 @@ class Socket extends OrderedDuplex {
    * queues, in the writable buffer, and in the source's own buffer.
    */
   get bufferedAmount() {
-    let queued = this.#outbox.queuedBytes
-    for (const [, data] of this.#backlog)
-      queued += typeof data === 'string' ? Buffer.byteLength(data) : data.length
-    return queued + this.writableLength + (this.#source.writableLength ?? 0)
+    return this.#sending.queuedBytes + this.writableLength + (this.#source.writableLength ?? 0)
   }
 
   /** The subprotocol the opening handshake chose, or `''`. */
@@ -169,26 +143,18 @@ class Socket extends OrderedDuplex {
   send(message = '') {
     const bytes = bytesOf('message', message)
     if (this.#sentClose || this.#closed) return false
-    const opcode = this.#opcode ?? (bytes === null ? TEXT : BINARY)
-    const flags = opcode | FLAG_FIN | this.#maskFlag
-    if (this.#outStream) {
-      this.#backlog.push([flags, bytes ?? message])
-      this.#owesDrain = true
-      return false
-    }
-    return this.#sent(this.#outbox.push(flags, bytes ?? message))
+    return this.#sent(this.#sending.message(message, bytes))
   }
 
   /** Drops the connection at once, with no closing handshake ('close' reports 1006). */
   terminate() {
     if (this.#closed) return
     this.#terminated = true
-    this.#outStream = false
-    this.#backlog = []
+    this.#sending.stop()
     this.#source.destroy()
   }
 
-  /** `ok` is whether the source took a write without asking to wait. */
+  /** `ok`: whether the source took a write without asking to wait (or nothing queued it). */
   #sent(ok) {
     if (!ok) this.#owesDrain = true
     return ok
@@ -196,7 +162,7 @@ class Socket extends OrderedDuplex {
 
   /** Emits the 'drain' owed to a producer once nothing holds its messages back. */
   #settleDrain = () => {
-    if (!this.#owesDrain || this.#outStream || this.#closed) return
+    if (!this.#owesDrain || this.#sending.streaming || this.#closed) return
     if (this.#source.writableNeedDrain) return
     this.#owesDrain = false
     // When our writable side is full too, the Writable emits 'drain' itself.
@@ -216,13 +182,7 @@ class Socket extends OrderedDuplex {
       )
     }
     if (this.#sentClose || this.#closed) return false
-    return this.#writeControl(frame)
-  }
-
-  /** Control frames go out now, after the data frames queued before them. */
-  #writeControl(frame) {
-    this.#outbox.flush()
-    return writeFrame(this.#source, frame)
+    return this.#sending.control(frame)
   }
 
   /**
@@ -230,26 +190,7 @@ class Socket extends OrderedDuplex {
    * or `close(code, reason)`; a second call does nothing.
    */
   close(code, reason) {
-    if (typeof code === 'string' && reason === undefined) {
-      reason = code
-      code = 1000
-    }
-    if (code !== undefined && typeof code !== 'number') {
-      throw invalidType('code', 'of type number', code)
-    }
-    if (reason !== undefined && typeof reason !== 'string') {
-      throw invalidType('reason', 'of type string', reason)
-    }
-    if (code === undefined && reason !== undefined) code = 1000
-    const frame = native.closeFrame(code, reason, this.#maskFlag !== 0)
-    if (frame === ERR_CLOSE_REASON) {
-      throw invalidValue(
-        'reason',
-        'at most 123 bytes of UTF-8',
-        `${Buffer.byteLength(reason)} bytes`,
-      )
-    }
-    if (typeof frame === 'number') throw invalidValue('code', 'a sendable close code', code)
+    const frame = closeFrame(code, reason, this.#maskFlag !== 0)
     if (this.#sentClose || this.#closed) return
     this.#sendClose(frame)
   }
@@ -257,11 +198,7 @@ class Socket extends OrderedDuplex {
   /** Sends an already encoded frame (the same bytes for many sockets). */
   [kSendFrame](frame) {
     if (this.#sentClose || this.#closed) return false
-    if (this.#outStream) {
-      this.#backlog.push([null, frame])
-      return false
-    }
-    return this.#writeControl(frame)
+    return this.#sending.frame(frame)
   }
 
   /**
@@ -271,12 +208,12 @@ class Socket extends OrderedDuplex {
   stream(chunk) {
     if (chunk === undefined) {
       // After our close frame nothing more may be sent (RFC 6455 §5.5.1).
-      if (!this.#outStream || this.#sentClose || this.#closed) return false
+      if (!this.#sending.streaming || this.#sentClose || this.#closed) return false
       return this.#endStream()
     }
     const bytes = bytesOf('chunk', chunk)
     if (this.#sentClose || this.#closed) return false
-    return this.#sent(this.#outbox.push(this.#fragmentFlags(bytes), bytes ?? chunk))
+    return this.#sent(this.#sending.fragment(chunk, bytes, this.#inStreamOpcode))
   }
 
   // ---------------------------------------------------------------- reading
@@ -303,38 +240,7 @@ class Socket extends OrderedDuplex {
   }
 
   #record = (buf, head, a, b, c) => {
-    const kind = head & 0xff
-    let data
-    switch (kind) {
-      case EVENT_MESSAGE: {
-        const bytes = head & BUFFERED ? this.#decoding.take() : null
-        if (((head >> 8) & 0xf) === TEXT) {
-          data = bytes === null ? buf.toString('utf8', a, b) : bytes.toString('utf8')
-        } else {
-          data = bytes ?? buf.subarray(a, b)
-        }
-        break
-      }
-      case EVENT_STREAM_START:
-        data = (head >> 8) & 0xf
-        break
-      case EVENT_STREAM_DATA:
-        data = buf.subarray(a, b)
-        break
-      case EVENT_PING:
-      case EVENT_PONG:
-        data = head & BUFFERED ? this.#decoding.take() : buf.subarray(a, b)
-        break
-      case EVENT_CLOSE:
-        data = (head & BUFFERED ? this.#decoding.take() : buf.subarray(a, b)).toString('utf8')
-        break
-      case EVENT_ERROR:
-        data = WebSocketError.fromNative(a, b)
-        break
-      default:
-        break
-    }
-    this._order([kind, data, c])
+    this._order(this.#decoding.item(buf, head, a, b, c))
   }
 
   _deliver([kind, data, code]) {
@@ -355,7 +261,9 @@ class Socket extends OrderedDuplex {
       case EVENT_PING:
         if (this.#sentClose) break
         // A peer that pings but does not read must not grow our buffers.
-        if (!this.#writeControl(encode(PONG | FLAG_FIN | this.#maskFlag, data))) this._awaitDrain()
+        if (!this.#sending.control(encode(PONG | FLAG_FIN | this.#maskFlag, data))) {
+          this._awaitDrain()
+        }
         break
       case EVENT_PONG:
         this.emit('pong', data)
@@ -374,35 +282,16 @@ class Socket extends OrderedDuplex {
   #emitStop = () => {
     // Until the listeners ran, a pipe back to us may still write this
     // message's bytes, and its echo takes this message's opcode (see
-    // #fragmentFlags and #onUnpipe).
+    // Sending.fragment and #onUnpipe).
     this.emit('stream:stop')
     this.#inStreamOpcode = 0
   }
 
   // ---------------------------------------------------------------- writing
 
-  #fragmentFlags(bytes) {
-    let opcode = CONTINUATION
-    if (!this.#outStream) {
-      this.#outStream = true
-      // Without an explicit opcode, text for a string; for bytes, the type
-      // of the message we are receiving as a stream (so `ws.pipe(ws)`
-      // echoes text as text), else binary.
-      opcode = this.#opcode ?? (bytes === null ? TEXT : this.#inStreamOpcode || BINARY)
-    }
-    return opcode | this.#maskFlag
-  }
-
   #endStream() {
-    this.#outStream = false
-    const ok = this.#outbox.push(CONTINUATION | FLAG_FIN | this.#maskFlag, '')
-    const backlog = this.#backlog
-    this.#backlog = []
-    for (const [flags, data] of backlog) {
-      if (flags === null) this.#writeControl(data)
-      else this.#outbox.push(flags, data)
-    }
-    if (backlog.length > 0) queueMicrotask(this.#settleDrain)
+    const [ok, hadBacklog] = this.#sending.end()
+    if (hadBacklog) queueMicrotask(this.#settleDrain)
     return ok
   }
 
@@ -417,7 +306,7 @@ class Socket extends OrderedDuplex {
       this.#inflight = 0
       callback()
     }
-    if (this.#outbox.push(this.#fragmentFlags(chunk), chunk)) {
+    if (this.#sending.fragment(chunk, chunk, this.#inStreamOpcode)) {
       done()
     } else {
       this.#source.once('drain', done)
@@ -430,20 +319,22 @@ class Socket extends OrderedDuplex {
   }
 
   _final(callback) {
-    if (this.#outStream) this.stream()
+    if (this.#sending.streaming) this.stream()
     callback()
   }
 
   #onPipe = () => {
     this.#incomingPipes++
-    this.#pipeEmpty = this.writableLength === 0 && !this.#outStream
+    this.#pipeEmpty = this.writableLength === 0 && !this.#sending.streaming
   }
 
   #onUnpipe = () => {
     this.#incomingPipes--
-    if (!this.#outStream) {
+    if (!this.#sending.streaming) {
       // A message piped through is a message even when it had no bytes.
-      if (this.#pipeEmpty && this.writableLength === 0) this.#sendEmptyPipedMessage()
+      if (this.#pipeEmpty && this.writableLength === 0 && !this.#sentClose && !this.#closed) {
+        this.#sending.empty(this.#inStreamOpcode)
+      }
       this.#pipeEmpty = false
       return
     }
@@ -454,17 +345,11 @@ class Socket extends OrderedDuplex {
     else this.stream()
   }
 
-  #sendEmptyPipedMessage() {
-    if (this.#sentClose || this.#closed) return
-    const opcode = this.#opcode ?? (this.#inStreamOpcode || BINARY)
-    this.#outbox.push(opcode | FLAG_FIN | this.#maskFlag, Buffer.alloc(0))
-  }
-
   // ---------------------------------------------------------------- closing
 
   #sendClose(frame) {
     this.#sentClose = true
-    this.#writeControl(frame)
+    this.#sending.control(frame)
     if (this.#receivedClose || this.#failed) this.#source.end()
     // unref: an open source keeps the process alive; the timer alone need not.
     this.#closeTimer = setTimeout(() => this.#source.destroy(), this.#closeTimeout).unref()
@@ -499,8 +384,7 @@ class Socket extends OrderedDuplex {
     // Failing means stopping: the open outgoing stream gets no more frames
     // and the sends waiting behind it are dropped; the close frame follows
     // the messages already sent.
-    this.#backlog = []
-    this.#outStream = false
+    this.#sending.stop()
     if (!this.#sentClose) {
       this.#sendClose(native.closeFrame(err.closeCode, err.message, this.#maskFlag !== 0))
     } else {
@@ -525,8 +409,7 @@ class Socket extends OrderedDuplex {
     this.#closed = true
     clearTimeout(this.#closeTimer)
     this.#source.removeListener('data', this.#onData)
-    this.#outStream = false
-    this.#backlog = []
+    this.#sending.stop()
     this._releaseHeld()
     this.push(null)
     this.emit('close', this.#closeCode, this.#closeReason)
@@ -540,4 +423,3 @@ for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED }
 
 module.exports = Socket
 module.exports.kSendFrame = kSendFrame
-module.exports.checkOptions = checkOptions
