@@ -1,0 +1,295 @@
+'use strict'
+
+// `npm run bench:e2e`: this library against ws, end to end over loopback TCP.
+//
+// Server role: ours-echo.js and ws-echo.js (child processes) driven by the
+// project's Rust load generator (benches/load). Client role: client.js with
+// each library driving the native echo server. Each scenario alternates the
+// two sides PAIRS times (A B A B ...), each run on a fresh process, the
+// measured process pinned to CPU 0 and its peer to CPU 1 (when taskset and 2
+// CPUs exist). Prints medians and the median of the per-pair ratios
+// (ours/ws, min-max), with the measured process's peak RSS beside each rate.
+//
+// Settings: PAIRS (default 3), SCENARIOS (names, space-separated), ROLE
+// (server, client or both), LIMIT (seconds per run, default 20), JSON=file.
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const net = require('node:net')
+const { spawn, spawnSync } = require('node:child_process')
+
+const ROOT = path.join(__dirname, '..', '..')
+const LOAD_DIR = path.join(ROOT, 'benches', 'load')
+const LOAD = path.join(LOAD_DIR, 'target', 'release', 'load')
+const ECHO = path.join(LOAD_DIR, 'target', 'release', 'echo')
+const PAIRS = Number(process.env.PAIRS || 3)
+const LIMIT = Number(process.env.LIMIT || 20)
+const ROLE = process.env.ROLE || 'both'
+
+const SIZES = {
+  'small-p1': '--connections 50 --messages 2000 --size 64 --text --pipeline 1',
+  'small-p16': '--connections 50 --messages 4000 --size 64 --text --pipeline 16',
+  medium: '--connections 16 --messages 4000 --size 16384 --binary --pipeline 4',
+  'large-bin': '--connections 4 --messages 300 --size 1048576 --binary --pipeline 2',
+  'large-text': '--connections 4 --messages 300 --size 1048576 --text --pipeline 2',
+}
+const OURS = `node ${path.join(__dirname, 'ours-echo.js')}`
+const WS = `node ${path.join(__dirname, 'ws-echo.js')}`
+
+// name -> { role, args, ours, ws }: what runs where. Server role: commands
+// of the two echo servers. Client role: the library client.js uses.
+const SCENARIOS = {}
+for (const [name, args] of Object.entries(SIZES)) {
+  SCENARIOS[name] = { role: 'server', args, ours: OURS, ws: WS }
+}
+SCENARIOS['text-app'] = {
+  role: 'server',
+  args: SIZES['large-text'],
+  ours: OURS,
+  ws: `env TEXT_APP=1 ${WS}`,
+}
+for (const name of ['medium', 'large-bin', 'large-text']) {
+  SCENARIOS[`stream-${name}`] = {
+    role: 'server',
+    args: SIZES[name],
+    ours: `env STREAM=1 ${OURS}`,
+    ws: WS,
+  }
+}
+for (const [name, args] of Object.entries(SIZES)) {
+  SCENARIOS[`client-${name}`] = { role: 'client', args, ours: 'ours', ws: 'ws' }
+}
+
+const pinnable = os.cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
+const pin = (cpu, argv) => (pinnable ? ['taskset', '-c', String(cpu), ...argv] : argv)
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitListening(port, child) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode})`)
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1')
+      s.once('connect', () => resolve(s.destroy() || true))
+      s.once('error', () => resolve(false))
+    })
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`nothing listened on ${port}`)
+}
+
+/** VmHWM of a process and its descendants (KiB), read before it is stopped. */
+function peakRss(pid) {
+  let total = 0
+  const visit = (p) => {
+    try {
+      total += Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))[1])
+      const children = fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim()
+      for (const c of children ? children.split(/\s+/) : []) visit(c)
+    } catch {
+      // The process ended meanwhile: nothing more to count.
+    }
+  }
+  visit(pid)
+  return total
+}
+
+/** CPU seconds (user + system) of a process and its descendants. */
+function cpuSeconds(pid) {
+  let ticks = 0
+  const visit = (p) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+      const children = fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim()
+      for (const c of children ? children.split(/\s+/) : []) visit(c)
+    } catch {
+      // The process ended meanwhile: nothing more to count.
+    }
+  }
+  visit(pid)
+  return ticks / 100
+}
+
+/** Starts `command` (a shell line) on `port`, pinned to `cpu`, in its own process group. */
+async function startServer(command, port, cpu) {
+  const [file, ...argv] = pin(cpu, ['bash', '-c', `exec ${command}`])
+  const child = spawn(file, argv, {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let log = ''
+  child.stdout.on('data', (c) => (log += c))
+  child.stderr.on('data', (c) => (log += c))
+  await waitListening(port, child)
+  return { child, log: () => log }
+}
+
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve()
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  try {
+    process.kill(-child.pid, 'SIGTERM') // the group we started, by PID
+  } catch {
+    // Already gone.
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }, 5000)
+  return exited.then(() => clearTimeout(timer))
+}
+
+function runClient(argv, cpu) {
+  const [file, ...rest] = pin(cpu, argv)
+  const result = spawnSync(file, rest, {
+    encoding: 'utf8',
+    timeout: (LIMIT + 30) * 1000,
+  })
+  const line = (result.stdout || '').trim().split('\n').pop()
+  try {
+    return JSON.parse(line)
+  } catch {
+    return {
+      ok: 0,
+      errors: 1,
+      first_error: `${result.stderr || line || result.error}`.slice(0, 300),
+    }
+  }
+}
+
+/** One measured run of `side` ('ours' or 'ws') in scenario `sc`. */
+async function runOnce(sc, side) {
+  const port = await freePort()
+  const args = `${sc.args} --duration-limit ${LIMIT}`.split(' ')
+  if (sc.role === 'server') {
+    const server = await startServer(sc[side], port, 0)
+    const cpu0 = cpuSeconds(server.child.pid)
+    const r = runClient([LOAD, '--url', `ws://127.0.0.1:${port}/`, ...args], 1)
+    r.server_cpu_pct = ((cpuSeconds(server.child.pid) - cpu0) / (r.wall_s || 1)) * 100
+    r.peak_rss_kib = peakRss(server.child.pid)
+    await stop(server.child)
+    return r
+  }
+  const echo = await startServer(ECHO, port, 1)
+  const r = runClient(
+    [
+      'node',
+      path.join(__dirname, 'client.js'),
+      sc[side],
+      '--url',
+      `ws://127.0.0.1:${port}/`,
+      ...args,
+    ],
+    0,
+  )
+  await stop(echo.child)
+  return r
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-')
+
+function build() {
+  const r = spawnSync(
+    'cargo',
+    ['build', '--release', '--quiet', '--manifest-path', path.join(LOAD_DIR, 'Cargo.toml')],
+    {
+      stdio: 'inherit',
+    },
+  )
+  if (r.status !== 0) throw new Error('building benches/load failed')
+}
+
+async function main() {
+  build()
+  const chosen = (process.env.SCENARIOS || Object.keys(SCENARIOS).join(' '))
+    .split(/\s+/)
+    .filter(Boolean)
+    .filter((name) => ROLE === 'both' || SCENARIOS[name]?.role === ROLE)
+  for (const name of chosen) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}`)
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  console.error(
+    `bench:e2e: node ${process.version}, ws ${require('ws/package.json').version}, ${os.cpus().length} x ${cpu}; ` +
+      `${PAIRS} pairs per scenario; pinning ${pinnable ? 'measured process CPU 0, peer CPU 1' : 'off'}`,
+  )
+  const rows = []
+  let failed = false
+  for (const name of chosen) {
+    const sc = SCENARIOS[name]
+    const runs = { ours: [], ws: [] }
+    for (let p = 0; p < PAIRS; p++) {
+      for (const side of ['ours', 'ws']) {
+        const r = await runOnce(sc, side)
+        runs[side].push(r)
+        if (r.errors > 0) {
+          failed = true
+          console.error(
+            `${name} ${side}: ${r.errors} errors (${r.first_error || 'missing echoes'})`,
+          )
+        }
+        console.error(
+          `${name} ${side} #${p + 1}: ${fmt(r.msgs_per_s)} msg/s, peak RSS ${fmt(r.peak_rss_kib / 1024, 1)} MiB`,
+        )
+      }
+    }
+    const rates = (side) => runs[side].map((r) => r.msgs_per_s)
+    const ratios = runs.ours
+      .map((r, i) => r.msgs_per_s / runs.ws[i].msgs_per_s)
+      .filter(Number.isFinite)
+    const clientBound = [...runs.ours, ...runs.ws].some(
+      (r) => sc.role === 'server' && r.client_cpu_pct >= 90,
+    )
+    rows.push({
+      name,
+      role: sc.role,
+      ours: median(rates('ours')),
+      ws: median(rates('ws')),
+      ratio: median(ratios),
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
+      rssOurs: median(runs.ours.map((r) => r.peak_rss_kib)) / 1024,
+      rssWs: median(runs.ws.map((r) => r.peak_rss_kib)) / 1024,
+      p99Ours: median(runs.ours.map((r) => r.lat_ms_p99)),
+      p99Ws: median(runs.ws.map((r) => r.lat_ms_p99)),
+      flag: clientBound ? 'CLIENT-BOUND?' : '',
+    })
+  }
+  console.log(
+    '\n| scenario | role | ours msg/s | ws msg/s | ours/ws (median of pairs, min-max) | peak RSS MiB ours / ws | RTT p99 ms ours / ws | |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const r of rows) {
+    console.log(
+      `| ${r.name} | ${r.role} | ${fmt(r.ours)} | ${fmt(r.ws)} | **${fmt(r.ratio, 2)}** (${fmt(r.ratioMin, 2)}-${fmt(r.ratioMax, 2)}) | ` +
+        `${fmt(r.rssOurs, 1)} / ${fmt(r.rssWs, 1)} | ${fmt(r.p99Ours, 2)} / ${fmt(r.p99Ws, 2)} | ${r.flag} |`,
+    )
+  }
+  if (process.env.JSON) fs.writeFileSync(process.env.JSON, `${JSON.stringify(rows, null, 2)}\n`)
+  process.exit(failed ? 1 : 0)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

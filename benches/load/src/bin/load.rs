@@ -1,0 +1,283 @@
+//! `load`: drives a WebSocket echo server on loopback and reports one JSON
+//! line: verified echoes per second, round-trip percentiles, errors and its
+//! own CPU time.
+//!
+//! load --url ws://127.0.0.1:PORT/ --connections C --messages M --size BYTES
+//!      [--text [--ascii] | --binary] [--pipeline P] [--duration-limit S]
+//!
+//! Each connection keeps at most P messages in flight; frames ready together
+//! go out in one write. Every echo is checked byte for byte (each message
+//! carries its index), so a lost, reordered or corrupted echo is an error.
+//! Bounded: C x M messages, and a hard stop after S seconds.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use websockets::protocol::Opcode;
+use websockets_load::{cpu_seconds, frame, loopback, next_frame, payload, percentile, stamp, Rng};
+
+struct Args {
+    host_port: String,
+    path: String,
+    connections: usize,
+    messages: usize,
+    size: usize,
+    text: bool,
+    ascii: bool,
+    pipeline: usize,
+    limit: f64,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        host_port: String::new(),
+        path: "/".into(),
+        connections: 1,
+        messages: 1,
+        size: 64,
+        text: false,
+        ascii: false,
+        pipeline: 1,
+        limit: 30.0,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: String| v.parse::<usize>().map_err(|e| format!("{v}: {e}"));
+        match flag.as_str() {
+            "--url" => {
+                let url = value()?;
+                let rest = url.strip_prefix("ws://").ok_or("only ws:// URLs")?;
+                let (host_port, path) = rest.split_once('/').unwrap_or((rest, ""));
+                args.host_port = host_port.into();
+                args.path = format!("/{path}");
+            }
+            "--connections" => args.connections = number(value()?)?,
+            "--messages" => args.messages = number(value()?)?,
+            "--size" => args.size = number(value()?)?,
+            "--pipeline" => args.pipeline = number(value()?)?.max(1),
+            "--duration-limit" => args.limit = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--text" => args.text = true,
+            "--ascii" => args.ascii = true,
+            "--binary" => args.text = false,
+            _ => return Err(format!("unknown argument {flag}")),
+        }
+    }
+    if args.host_port.is_empty() {
+        return Err("--url is required".into());
+    }
+    Ok(args)
+}
+
+#[derive(Default)]
+struct Outcome {
+    ok: usize,
+    errors: usize,
+    first_error: Option<String>,
+    rtts_ms: Vec<f64>,
+}
+
+async fn handshake(args: &Args) -> Result<(TcpStream, Vec<u8>), String> {
+    let addr = loopback(&args.host_port)?;
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
+    let key = websockets::handshake::encode_key(&nonce);
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        args.path, args.host_port
+    );
+    stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed during the handshake".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            if !head.starts_with("HTTP/1.1 101") {
+                return Err(format!("handshake refused: {}", head.lines().next().unwrap_or("")));
+            }
+            let accept = websockets::handshake::accept_key(&key);
+            if !head.to_ascii_lowercase().contains(&accept.to_ascii_lowercase()) {
+                return Err("wrong Sec-WebSocket-Accept".into());
+            }
+            return Ok((stream, buf.split_off(end + 4)));
+        }
+    }
+}
+
+async fn run_connection(
+    args: Rc<Args>,
+    template: Rc<Vec<u8>>,
+    stream: TcpStream,
+    leftover: Vec<u8>,
+) -> Outcome {
+    let (mut reader, mut writer) = stream.into_split();
+    let window = Rc::new(Semaphore::new(args.pipeline));
+    let sent_at: Rc<std::cell::RefCell<VecDeque<Instant>>> = Rc::default();
+    let opcode = if args.text { Opcode::Text } else { Opcode::Binary };
+
+    let writer_task = {
+        let (args, template, window, sent_at) = (args.clone(), template.clone(), window.clone(), sent_at.clone());
+        tokio::task::spawn_local(async move {
+            let mut rng = Rng::new();
+            let mut message = template.as_ref().clone();
+            let mut batch = Vec::new();
+            let mut next = 0;
+            while next < args.messages {
+                let Ok(permit) = window.acquire().await else { return None };
+                permit.forget();
+                let mut count = 1;
+                while next + count < args.messages {
+                    match window.try_acquire() {
+                        Ok(p) => {
+                            p.forget();
+                            count += 1;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                batch.clear();
+                let now = Instant::now();
+                for _ in 0..count {
+                    stamp(&mut message, next as u64);
+                    batch.extend(frame(opcode, &message, Some(rng.key())));
+                    sent_at.borrow_mut().push_back(now);
+                    next += 1;
+                }
+                if writer.write_all(&batch).await.is_err() {
+                    return None;
+                }
+            }
+            // The reader side sends the close once every echo is in.
+            Some(writer)
+        })
+    };
+
+    let mut outcome = Outcome::default();
+    let mut buf = leftover;
+    let mut expected = template.as_ref().clone();
+    let mut received = 0;
+    let mut chunk = vec![0u8; 256 * 1024];
+    'read: while received < args.messages {
+        while let Some((header, start, end)) = next_frame(&buf) {
+            let good = header.opcode == opcode && header.fin && {
+                stamp(&mut expected, received as u64);
+                buf[start..end] == expected[..]
+            };
+            if good {
+                outcome.ok += 1;
+            } else {
+                outcome.errors += 1;
+                outcome.first_error.get_or_insert_with(|| {
+                    format!("message {received}: wrong echo (opcode {:?}, {} bytes)", header.opcode, end - start)
+                });
+            }
+            if let Some(at) = sent_at.borrow_mut().pop_front() {
+                outcome.rtts_ms.push(at.elapsed().as_secs_f64() * 1000.0);
+            }
+            buf.drain(..end);
+            received += 1;
+            window.add_permits(1);
+            if received == args.messages {
+                break 'read;
+            }
+        }
+        match reader.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    if received < args.messages {
+        outcome.errors += args.messages - received;
+        outcome.first_error.get_or_insert_with(|| format!("{} echoes missing", args.messages - received));
+    }
+    // Close politely: a masked 1000, then wait briefly for the server's close.
+    if let Ok(Some(writer)) = writer_task.await {
+        if let Ok(mut stream) = reader.reunite(writer) {
+            let close = frame(Opcode::Close, &1000u16.to_be_bytes(), Some(Rng::new().key()));
+            let _ = stream.write_all(&close).await;
+            let _ = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut chunk)).await;
+        }
+    }
+    outcome
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => Rc::new(a),
+        Err(e) => {
+            eprintln!("load: {e}");
+            std::process::exit(1);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let local = tokio::task::LocalSet::new();
+    let result = local.block_on(&runtime, async {
+        let template = Rc::new(payload(args.size, args.text, args.ascii));
+        let connect_start = Instant::now();
+        let mut streams = Vec::new();
+        for _ in 0..args.connections {
+            match handshake(&args).await {
+                Ok(s) => streams.push(s),
+                Err(e) => return Err(e),
+            }
+        }
+        let connect_s = connect_start.elapsed().as_secs_f64();
+        let cpu_start = cpu_seconds();
+        let start = Instant::now();
+        let tasks: Vec<_> = streams
+            .into_iter()
+            .map(|(s, rest)| tokio::task::spawn_local(run_connection(args.clone(), template.clone(), s, rest)))
+            .collect();
+        let limit = Duration::from_secs_f64(args.limit);
+        let mut outcomes = Vec::new();
+        let mut timed_out = false;
+        for task in tasks {
+            let left = limit.saturating_sub(start.elapsed());
+            match tokio::time::timeout(left, task).await {
+                Ok(Ok(o)) => outcomes.push(o),
+                _ => timed_out = true,
+            }
+        }
+        Ok((outcomes, start.elapsed().as_secs_f64(), connect_s, cpu_seconds() - cpu_start, timed_out))
+    });
+    match result {
+        Err(e) => {
+            println!("{{\"ok\":0,\"errors\":1,\"conn_errors\":1,\"first_error\":{:?}}}", e);
+            std::process::exit(2);
+        }
+        Ok((outcomes, wall_s, connect_s, cpu_s, timed_out)) => {
+            let ok: usize = outcomes.iter().map(|o| o.ok).sum();
+            let mut errors: usize = outcomes.iter().map(|o| o.errors).sum();
+            if timed_out {
+                errors += args.connections * args.messages - ok - errors.min(args.connections * args.messages - ok);
+            }
+            let first_error = outcomes.iter().find_map(|o| o.first_error.clone());
+            let mut rtts: Vec<f64> = outcomes.into_iter().flat_map(|o| o.rtts_ms).collect();
+            rtts.sort_by(f64::total_cmp);
+            println!(
+                "{{\"ok\":{ok},\"errors\":{errors},\"timed_out\":{timed_out},\"wall_s\":{wall_s:.4},\"connect_s\":{connect_s:.4},\
+                 \"msgs_per_s\":{:.1},\"lat_ms_p50\":{:.3},\"lat_ms_p99\":{:.3},\"client_cpu_pct\":{:.1},\"first_error\":{:?}}}",
+                ok as f64 / wall_s,
+                percentile(&rtts, 50.0),
+                percentile(&rtts, 99.0),
+                cpu_s / wall_s * 100.0,
+                first_error.unwrap_or_default()
+            );
+            if errors > 0 || timed_out {
+                std::process::exit(2);
+            }
+        }
+    }
+}
