@@ -14,6 +14,7 @@
 
 pub mod handshake;
 pub mod protocol;
+pub mod text;
 
 #[cfg(feature = "node")]
 // allow, not expect: the napi macros rewrite these items, and the lint

@@ -4,6 +4,7 @@
 mod error;
 mod receiver;
 mod sender;
+mod text;
 
 use napi_derive::napi;
 

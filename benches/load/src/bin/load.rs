@@ -169,24 +169,38 @@ async fn run_connection(
     let mut expected = template.as_ref().clone();
     let mut received = 0;
     let mut chunk = vec![0u8; 256 * 1024];
+    // A streamed echo comes back fragmented: its frames are joined here.
+    let mut message: Option<(Opcode, Vec<u8>)> = None;
     'read: while received < args.messages {
         while let Some((header, start, end)) = next_frame(&buf) {
-            let good = header.opcode == opcode && header.fin && {
+            match (&mut message, header.opcode) {
+                (Some((_, data)), Opcode::Continuation) => data.extend_from_slice(&buf[start..end]),
+                (_, op) if op.is_control() => {
+                    buf.drain(..end);
+                    continue;
+                }
+                _ => message = Some((header.opcode, buf[start..end].to_vec())),
+            }
+            buf.drain(..end);
+            if !header.fin {
+                continue;
+            }
+            let Some((op, data)) = message.take() else { continue };
+            let good = op == opcode && {
                 stamp(&mut expected, received as u64);
-                buf[start..end] == expected[..]
+                data == expected
             };
             if good {
                 outcome.ok += 1;
             } else {
                 outcome.errors += 1;
                 outcome.first_error.get_or_insert_with(|| {
-                    format!("message {received}: wrong echo (opcode {:?}, {} bytes)", header.opcode, end - start)
+                    format!("message {received}: wrong echo (opcode {op:?}, {} bytes)", data.len())
                 });
             }
             if let Some(at) = sent_at.borrow_mut().pop_front() {
                 outcome.rtts_ms.push(at.elapsed().as_secs_f64() * 1000.0);
             }
-            buf.drain(..end);
             received += 1;
             window.add_permits(1);
             if received == args.messages {
@@ -211,6 +225,11 @@ async fn run_connection(
         }
     }
     outcome
+}
+
+/// A number for JSON: `null` when there is none (no echo came back).
+fn json_number(value: f64) -> String {
+    if value.is_finite() { format!("{value:.3}") } else { "null".into() }
 }
 
 fn main() {
@@ -268,10 +287,10 @@ fn main() {
             rtts.sort_by(f64::total_cmp);
             println!(
                 "{{\"ok\":{ok},\"errors\":{errors},\"timed_out\":{timed_out},\"wall_s\":{wall_s:.4},\"connect_s\":{connect_s:.4},\
-                 \"msgs_per_s\":{:.1},\"lat_ms_p50\":{:.3},\"lat_ms_p99\":{:.3},\"client_cpu_pct\":{:.1},\"first_error\":{:?}}}",
+                 \"msgs_per_s\":{:.1},\"lat_ms_p50\":{},\"lat_ms_p99\":{},\"client_cpu_pct\":{:.1},\"first_error\":{:?}}}",
                 ok as f64 / wall_s,
-                percentile(&rtts, 50.0),
-                percentile(&rtts, 99.0),
+                json_number(percentile(&rtts, 50.0)),
+                json_number(percentile(&rtts, 99.0)),
                 cpu_s / wall_s * 100.0,
                 first_error.unwrap_or_default()
             );

@@ -1,0 +1,59 @@
+'use strict'
+
+// Text messages become strings in Rust from 1 KiB up (lib/decoding.js): every
+// size class, mixed and ASCII, in place and assembled from fragments, must
+// give exactly the string that was sent.
+
+const { Socket } = require('..')
+const { tcpPair, once } = require('./helpers/pair')
+
+const PIECES = [
+  'hello wörld ',
+  'ascii ',
+  '日本語 ',
+  '😀 ',
+  'ñandú ',
+  '\u{10ffff}',
+  '\u0080\u07ff\u0800\uffff',
+]
+
+/** A string of at least `bytes` UTF-8 bytes (exactly, for ASCII). */
+function text(bytes, ascii) {
+  if (ascii) return 'websocket '.repeat(Math.ceil(bytes / 10)).slice(0, bytes)
+  const unit = PIECES.join('')
+  return unit.repeat(Math.ceil(bytes / Buffer.byteLength(unit)))
+}
+
+describe('text messages as strings', () => {
+  let pair
+  let server
+  let client
+  beforeEach(async () => {
+    pair = await tcpPair()
+    server = new Socket(pair.server)
+    client = new Socket(pair.client, { mask: true })
+  })
+  afterEach(() => pair.close())
+
+  it.each([0, 1, 1023, 1024, 1025, 16383, 70000, 1 << 20])(
+    'a %i-byte message arrives as the same string, mixed or ASCII',
+    async (size) => {
+      const sent = [text(size, false), text(size, true)]
+      const got = []
+      server.on('message', (m) => got.push(m))
+      for (const s of sent) client.send(s)
+      while (got.length < sent.length) await once(server, 'message')
+      expect(got).toEqual(sent)
+    },
+  )
+
+  it('a fragmented text message is joined and decoded once whole', async () => {
+    const whole = text(5000, false)
+    const parts = [whole.slice(0, 7), whole.slice(7, 2500), whole.slice(2500)]
+    client.stream(parts[0])
+    client.stream(parts[1])
+    client.stream(parts[2])
+    client.stream()
+    expect(await once(server, 'message')).toEqual([whole])
+  })
+})

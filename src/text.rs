@@ -1,0 +1,70 @@
+//! Text transcoding from the UTF-8 of the wire to the UTF-16 of JavaScript
+//! strings, with simdutf: Node's own UTF-8 decoding is what makes large text
+//! slow (see `Cargo.toml`'s reason line), not the protocol. A pure function
+//! over slices; the binding turns its output into a string.
+
+/// UTF-16 code units for `utf8` (valid UTF-8) into `out`, replacing its
+/// contents. Returns false, leaving `out` empty, when `utf8` is not valid.
+pub fn utf8_to_utf16(utf8: &[u8], out: &mut Vec<u16>) -> bool {
+    out.clear();
+    if utf8.is_empty() {
+        return true;
+    }
+    // A UTF-8 sequence of n bytes is at most n UTF-16 code units.
+    out.reserve(utf8.len());
+    // SAFETY: `utf8` is a live slice of `len` bytes; `out` has capacity for
+    // `utf8.len()` units, the most the conversion writes (one unit per byte
+    // at most), and the validating conversion stops at the first invalid
+    // sequence, writing nothing past what it reports.
+    let written =
+        unsafe { simdutf::convert_utf8_to_utf16le(utf8.as_ptr(), utf8.len(), out.as_mut_ptr()) };
+    if written == 0 || written > utf8.len() {
+        return false;
+    }
+    // SAFETY: the conversion initialized the first `written` units, and
+    // `written` is within the reserved capacity (checked above).
+    unsafe { out.set_len(written) };
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLES: &[&str] = &[
+        "",
+        "a",
+        "hello wörld",
+        "日本語",
+        "😀 emoji",
+        "ñandú ascii mixed 🎉 text",
+        "\u{ffff}\u{10000}",
+    ];
+
+    #[test]
+    fn utf8_becomes_the_utf16_std_makes() {
+        let mut out = Vec::new();
+        for s in SAMPLES {
+            assert!(utf8_to_utf16(s.as_bytes(), &mut out));
+            assert_eq!(out, s.encode_utf16().collect::<Vec<_>>(), "{s}");
+        }
+        // Long input crosses every SIMD block boundary.
+        let long: String = SAMPLES.iter().cycle().take(5000).copied().collect();
+        assert!(utf8_to_utf16(long.as_bytes(), &mut out));
+        assert_eq!(out, long.encode_utf16().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused_without_output() {
+        let mut out = vec![1, 2, 3];
+        for bad in [
+            &b"\xff"[..],
+            b"abc\xc3",
+            b"\xed\xa0\x80",
+            b"ok\xf4\x90\x80\x80",
+        ] {
+            assert!(!utf8_to_utf16(bad, &mut out));
+            assert!(out.is_empty());
+        }
+    }
+}
