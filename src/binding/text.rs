@@ -22,6 +22,10 @@ thread_local! {
 /// The string `data` (UTF-8, already validated) holds: a one-byte string
 /// when it is ASCII, else a two-byte one.
 #[napi(catch_unwind)]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands the Buffer over as an owned BufferSlice (allow: the macro rewrites this fn)"
+)]
 pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsString<'env>> {
     let bytes: &[u8] = &data;
     if bytes.is_ascii() {
@@ -32,7 +36,7 @@ pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsStrin
             env.create_string_utf16(units.as_slice())
         } else {
             // Never for a validated payload; still a string, not a panic.
-            env.create_string(&String::from_utf8_lossy(bytes))
+            env.create_string(String::from_utf8_lossy(bytes))
         };
         if units.capacity() > KEEP_UNITS {
             *units = Vec::new();
