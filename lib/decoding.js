@@ -32,11 +32,20 @@ function textOf(bytes) {
 // Result records per push: 64 records of 4 words, plus the end word.
 const RESULT_WORDS = 260
 
+// Result arrays, shared by all sockets: one is held only during a feed. A
+// listener may feed another socket synchronously (an in-memory pair), so a
+// nested feed takes another array.
+// Each entry: [words, a Buffer over the same memory for the native side].
+const freeResults = []
+const takeResults = () => {
+  if (freeResults.length > 0) return freeResults.pop()
+  const words = new Uint32Array(RESULT_WORDS)
+  return [words, Buffer.from(words.buffer)]
+}
+
 class Decoding {
   #receiver
   #streaming = true
-  #words = new Uint32Array(RESULT_WORDS)
-  #bytes = Buffer.from(this.#words.buffer)
 
   /** `mode`: 0 server messages, 1 client messages, 2 frames (see native Receiver). */
   constructor(mode, maxPayload, streamThreshold) {
@@ -94,15 +103,20 @@ class Decoding {
    */
   feed(chunk, onRecord) {
     if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
-    const words = this.#words
-    let offset = 0
-    while (offset < chunk.length) {
-      const view = offset === 0 ? chunk : chunk.subarray(offset)
-      const consumed = this.#receiver.push(view, this.#bytes)
-      for (let i = 0; words[i] !== 0; i += 4)
-        onRecord(view, words[i], words[i + 1], words[i + 2], words[i + 3])
-      offset += consumed
-      if (consumed === 0) break
+    const results = takeResults()
+    const [words, bytes] = results
+    try {
+      let offset = 0
+      while (offset < chunk.length) {
+        const view = offset === 0 ? chunk : chunk.subarray(offset)
+        const consumed = this.#receiver.push(view, bytes)
+        for (let i = 0; words[i] !== 0; i += 4)
+          onRecord(view, words[i], words[i + 1], words[i + 2], words[i + 3])
+        offset += consumed
+        if (consumed === 0) break
+      }
+    } finally {
+      freeResults.push(results)
     }
   }
 }
