@@ -69,19 +69,4 @@ function freePort() {
   })
 }
 
-/** Resolves once something accepts connections on 127.0.0.1:`port`. */
-async function listening(port, deadline = Date.now() + 10000) {
-  const net = require('node:net')
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1')
-      s.once('connect', () => resolve(s.destroy() || true))
-      s.once('error', () => resolve(false))
-    })
-    if (ok) return
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-module.exports = { readmeBlock, runExample, freePort, listening, ROOT }
+module.exports = { readmeBlock, runExample, freePort, ROOT }
