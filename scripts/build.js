@@ -21,6 +21,8 @@ const { spawnSync } = require('node:child_process')
 const { binaryName } = require('../lib/platform')
 
 const ROOT = path.join(__dirname, '..')
+// Installed as a dependency (under node_modules), not a checkout of the repo.
+const INSTALLED = ROOT.split(path.sep).includes('node_modules')
 
 // What cargo names a cdylib on each platform.
 const LIBRARY = { darwin: 'libwebsockets.dylib', win32: 'websockets.dll' }
@@ -35,9 +37,8 @@ function hasCargo() {
  * `x86_64-unknown-linux-gnu.2.17`) builds with `cargo zigbuild` for it.
  */
 function build({ debug = false, out = path.join(ROOT, 'native'), zigTarget } = {}) {
-  const installed = ROOT.split(path.sep).includes('node_modules')
   const temporary =
-    installed && !process.env.CARGO_TARGET_DIR
+    INSTALLED && !process.env.CARGO_TARGET_DIR
       ? fs.mkdtempSync(path.join(os.tmpdir(), 'websockets-build-'))
       : null
   const targetDir = temporary ?? process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target')
@@ -45,7 +46,7 @@ function build({ debug = false, out = path.join(ROOT, 'native'), zigTarget } = {
     const args = [zigTarget ? 'zigbuild' : 'build', '--lib', ...(debug ? [] : ['--release'])]
     if (zigTarget) args.push('--target', zigTarget)
     // An install builds exactly the committed dependency graph.
-    if (installed) args.push('--locked')
+    if (INSTALLED) args.push('--locked')
     const result = spawnSync('cargo', [...args, '--target-dir', targetDir], {
       cwd: ROOT,
       stdio: 'inherit',
@@ -66,7 +67,7 @@ function build({ debug = false, out = path.join(ROOT, 'native'), zigTarget } = {
   }
 }
 
-module.exports = { build, hasCargo }
+module.exports = { build, hasCargo, INSTALLED }
 
 if (require.main === module) {
   const args = process.argv.slice(2)

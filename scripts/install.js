@@ -6,10 +6,8 @@
 // a checkout of this repository (there npm/<triple>/ is a workspace whose
 // binary, if `npm run artifacts` made one, may be older than the sources).
 
-const path = require('node:path')
-
 const { triple, prebuiltPackage } = require('../lib/platform')
-const { build, hasCargo } = require('./build')
+const { build, hasCargo, INSTALLED } = require('./build')
 
 function prebuiltLoads() {
   try {
@@ -20,9 +18,7 @@ function prebuiltLoads() {
   }
 }
 
-const checkout = !path.resolve(__dirname, '..').split(path.sep).includes('node_modules')
-
-if (process.env.WEBSOCKETS_BUILD_FROM_SOURCE !== '1' && !checkout && prebuiltLoads()) {
+if (process.env.WEBSOCKETS_BUILD_FROM_SOURCE !== '1' && INSTALLED && prebuiltLoads()) {
   console.log(`websockets: using the prebuilt binary ${prebuiltPackage}`)
 } else if (!hasCargo()) {
   console.error(

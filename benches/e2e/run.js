@@ -87,12 +87,12 @@ async function waitListening(port, child) {
   throw new Error(`nothing listened on ${port}`)
 }
 
-/** VmHWM of a process and its descendants (KiB), read before it is stopped. */
-function peakRss(pid) {
+/** The sum of `measure(pid)` over a process and its descendants, from /proc. */
+function overTree(pid, measure) {
   let total = 0
   const visit = (p) => {
     try {
-      total += Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))[1])
+      total += measure(p)
       const children = fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim()
       for (const c of children ? children.split(/\s+/) : []) visit(c)
     } catch {
@@ -103,22 +103,18 @@ function peakRss(pid) {
   return total
 }
 
-/** CPU seconds (user + system) of a process and its descendants. */
-function cpuSeconds(pid) {
-  let ticks = 0
-  const visit = (p) => {
-    try {
-      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
-      const children = fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim()
-      for (const c of children ? children.split(/\s+/) : []) visit(c)
-    } catch {
-      // The process ended meanwhile: nothing more to count.
-    }
-  }
-  visit(pid)
-  return ticks / 100
-}
+/** VmHWM of a process and its descendants (KiB), read before it is stopped. */
+const peakRss = (pid) =>
+  overTree(pid, (p) =>
+    Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))[1]),
+  )
+
+/** CPU seconds (user + system) of a process and its descendants (100 ticks a second). */
+const cpuSeconds = (pid) =>
+  overTree(pid, (p) => {
+    const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  }) / 100
 
 /** Starts `command` (a shell line) on `port`, pinned to `cpu`, in its own process group. */
 async function startServer(command, port, cpu) {
