@@ -56,4 +56,35 @@ describe('text messages as strings', () => {
     client.stream()
     expect(await once(server, 'message')).toEqual([whole])
   })
+
+  // lib/text.js sends a string that just arrived as the bytes it came in.
+  // 16 KiB arrives in one read (decoded in place), 300 KB in several (assembled).
+  it.each([
+    ['server', 'client', 16384],
+    ['client', 'server', 16384],
+    ['server', 'client', 300000],
+    ['client', 'server', 300000],
+  ])(
+    'a message the %s sends back arrives unchanged (%s sent %i bytes)',
+    async (echoer, sender, size) => {
+      const sockets = { server, client }
+      sockets[echoer].on('message', (m) => sockets[echoer].send(m))
+      const sent = [text(size, false), text(size, true)]
+      for (const s of sent) sockets[sender].send(s)
+      expect(await once(sockets[sender], 'message')).toEqual([sent[0]])
+      expect(await once(sockets[sender], 'message')).toEqual([sent[1]])
+    },
+  )
+
+  it('another string of the same length sent in reply goes out as itself', async () => {
+    const sent = text(300000, false)
+    const reply = `${sent.slice(0, -1)}!`
+    server.on('message', (m) => {
+      server.send(reply)
+      server.send(m)
+    })
+    client.send(sent)
+    expect(await once(client, 'message')).toEqual([reply])
+    expect(await once(client, 'message')).toEqual([sent])
+  })
 })

@@ -5,6 +5,7 @@
 
 const native = require('./native')
 const { WebSocketError } = require('./errors')
+const { textOf } = require('./text')
 
 const {
   EVENT_MESSAGE,
@@ -18,16 +19,6 @@ const {
 } = native
 
 const TEXT = 0x1
-// From this size, text becomes a string faster in Rust (simdutf) than with
-// Buffer#toString: 3.1x at 1 KiB of mixed text and no slower for ASCII;
-// below it, the native call costs more than it saves (measured with
-// scratch timings of both at 256 B to 1 MiB).
-const NATIVE_TEXT_MIN = 1024
-
-/** A UTF-8 payload (already validated) as a string. */
-function textOf(bytes) {
-  return bytes.length >= NATIVE_TEXT_MIN ? native.utf8ToString(bytes) : bytes.toString('utf8')
-}
 
 // Result records per push: 64 records of 4 words, plus the end word.
 const RESULT_WORDS = 260

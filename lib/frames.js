@@ -6,6 +6,7 @@
 
 const native = require('./native')
 const { invalidType, invalidValue } = require('./errors')
+const { utf8Of } = require('./text')
 
 const HEADROOM = native.MAX_HEADER_LEN
 // Above this, an unmasked payload is written after a separate header instead
@@ -30,6 +31,7 @@ function bytesOf(name, data) {
  * ERR_* code.
  */
 function encode(flags, data) {
+  if (typeof data === 'string') data = utf8Of(data)
   let buf
   if (typeof data === 'string') {
     const length = Buffer.byteLength(data)

@@ -8,6 +8,7 @@
 
 const native = require('./native')
 const { HEADROOM, encode, writeFrame } = require('./frames')
+const { utf8Of } = require('./text')
 
 // A socket's first slab is small, from Node's shared 8 KiB pool
 // (allocUnsafe below 4 KiB): a socket that sends a welcome and falls quiet
@@ -46,6 +47,7 @@ class Outbox {
 
   /** Queues a data frame: `flags` = opcode | native.FLAG_*, `data` a string or Buffer. */
   push(flags, data) {
+    if (typeof data === 'string') data = utf8Of(data)
     const text = typeof data === 'string'
     // For a short string, its UTF-16 length times 3 bounds its UTF-8 length.
     const bound = text

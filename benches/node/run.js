@@ -85,6 +85,26 @@ for (const [name, payload, opcode, mask, count] of parses) {
   row(name, median(parseOurs(input, mask)), median(parseWs(input, mask)), 'batch')
 }
 
+// Text at 1 MiB of mixed UTF-8 (70% ASCII, 2- to 4-byte characters), the
+// right-hand column being Node's own Buffer#toString.
+const { textOf } = require('../../lib/text')
+const MIXED_PIECES = [
+  'hello wörld ',
+  'ascii text ',
+  '日本語 ',
+  'more plain ascii ',
+  '😀 ',
+  'ñandú ',
+]
+const mixedText = MIXED_PIECES.join('').repeat(Math.ceil((1 << 20) / 70))
+const mixedBytes = Buffer.from(mixedText)
+row(
+  'text 1 MiB mixed -> string (vs toString)',
+  median(() => textOf(mixedBytes)),
+  median(() => mixedBytes.toString('utf8')),
+  'batch',
+)
+
 /** A socket stand-in that takes writes and drops them. */
 function discard() {
   const { Duplex } = require('node:stream')
@@ -137,9 +157,19 @@ const sends = [
   ['send 10,000 x 20 B text, masked', 'a'.repeat(20), true, 10000],
   ['send 64 x 16 KiB binary, masked', Buffer.alloc(16384, 1), true, 64],
   ['send 1 x 1 MiB binary, masked', Buffer.alloc(1 << 20, 1), true, 1],
+  ['send 1 x 1 MiB mixed text, unmasked', mixedText, false, 1],
 ]
 
 async function main() {
+  // A string that just arrived, sent back (an echo or relay): ours reuses
+  // the bytes it came in; ws's Sender encodes it with Node, as any new string.
+  const echoOurs = () => sendOurs(textOf(Buffer.from(mixedBytes)), false, 1)
+  row(
+    'echo 1 MiB mixed text just received (vs ws)',
+    await medianAsync(echoOurs),
+    await medianAsync(() => sendWs(mixedText, false, 1)),
+    'batch',
+  )
   for (const [name, payload, mask, count] of sends) {
     row(
       name,
