@@ -13,6 +13,7 @@
 //! that packs events into integers so one native call handles one socket read.
 
 pub mod handshake;
+pub mod permessage_deflate;
 pub mod protocol;
 pub mod text;
 
