@@ -12,6 +12,7 @@
 //! The `node` feature adds the napi binding (`src/binding/`), a thin adapter
 //! that packs events into integers so one native call handles one socket read.
 
+pub mod deflate;
 pub mod handshake;
 pub mod permessage_deflate;
 pub mod protocol;

@@ -1,0 +1,333 @@
+//! The permessage-deflate codec (RFC 7692 §7.2), synchronous and bounded:
+//! a message's payload is inflated frame by frame (or chunk by chunk) with
+//! the output limit applied while inflating, so a small frame that would
+//! inflate to gigabytes stops at the limit and costs no more memory than it.
+//!
+//! Not wired to the decoder and the binding yet (issue 9).
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+/// The empty stored block a sync flush ends with, removed from every
+/// compressed message and appended again before inflating its end (§7.2.1).
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// Output is grown by at most this much per step, so a bomb is caught at
+/// the limit, not after a large allocation.
+const STEP: usize = 64 * 1024;
+
+/// Why inflating stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InflateError {
+    /// The message inflates past the limit (close code 1009).
+    TooBig,
+    /// Not a valid DEFLATE stream (close code 1007).
+    Corrupt,
+}
+
+/// The inflating side of one connection.
+pub struct Inflater {
+    inner: Decompress,
+    window_bits: u8,
+    no_context_takeover: bool,
+}
+
+impl Inflater {
+    /// `window_bits`: the peer's negotiated window (8..=15);
+    /// `no_context_takeover`: the peer resets its context after each message.
+    #[must_use]
+    pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
+        // zlib refuses a raw inflate window of 8; 9 reads every 8-bit stream.
+        let window_bits = window_bits.clamp(9, 15);
+        Self {
+            inner: Decompress::new_with_window_bits(false, window_bits),
+            window_bits,
+            no_context_takeover,
+        }
+    }
+
+    /// Inflates `input`, the payload of one frame (or part of one) of a
+    /// compressed message, appending to `out`; `fin`: this input ends the
+    /// message. Fails once `out` would grow past `limit` bytes.
+    ///
+    /// # Errors
+    ///
+    /// `TooBig` past `limit`, `Corrupt` for an invalid stream; either way
+    /// the connection is to be failed, and this inflater not used again.
+    pub fn inflate(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), InflateError> {
+        self.run(input, out, limit)?;
+        if fin {
+            self.run(&TAIL, out, limit)?;
+            if self.no_context_takeover {
+                self.inner = Decompress::new_with_window_bits(false, self.window_bits);
+            }
+        }
+        Ok(())
+    }
+
+    fn run(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), InflateError> {
+        loop {
+            if out.len() == out.capacity() {
+                if out.len() >= limit {
+                    // Room for one more byte tells a stream that ends exactly
+                    // at the limit from one that goes past it.
+                    out.reserve_exact(1);
+                } else {
+                    out.reserve_exact(STEP.min(limit - out.len()));
+                }
+            }
+            let before_in = self.inner.total_in();
+            let before_out = out.len();
+            let status = self
+                .inner
+                .decompress_vec(input, out, FlushDecompress::Sync)
+                .map_err(|_| InflateError::Corrupt)?;
+            if out.len() > limit {
+                return Err(InflateError::TooBig);
+            }
+            let consumed = (self.inner.total_in() - before_in) as usize;
+            input = &input[consumed.min(input.len())..];
+            let progressed = consumed > 0 || out.len() > before_out;
+            match status {
+                // A final block ends the stream: bytes after it are not DEFLATE.
+                Status::StreamEnd if !input.is_empty() => return Err(InflateError::Corrupt),
+                Status::StreamEnd => return Ok(()),
+                _ if input.is_empty() && out.len() < out.capacity() => return Ok(()),
+                _ if !progressed && out.len() < out.capacity() => {
+                    return Err(InflateError::Corrupt)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The compressing side of one connection.
+pub struct Deflater {
+    inner: Compress,
+    level: Compression,
+    window_bits: u8,
+    no_context_takeover: bool,
+}
+
+impl Deflater {
+    /// `window_bits`: our negotiated window (8..=15; zlib writes 8 as 9,
+    /// so 8 is refused at negotiation time by whoever wires this up);
+    /// `level`: 0..=9.
+    #[must_use]
+    pub fn new(window_bits: u8, no_context_takeover: bool, level: u32) -> Self {
+        let window_bits = window_bits.clamp(9, 15);
+        let level = Compression::new(level.min(9));
+        Self {
+            inner: Compress::new_with_window_bits(level, false, window_bits),
+            level,
+            window_bits,
+            no_context_takeover,
+        }
+    }
+
+    /// Compresses `input`, appending to `out`; `fin`: it ends the message,
+    /// whose output then loses the final empty block (§7.2.1).
+    pub fn deflate(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>) {
+        let start = out.len();
+        let mut input = input;
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(input.len() / 2 + STEP.min(input.len() + 64));
+            }
+            let before_in = self.inner.total_in();
+            // Compressing into a Vec with room never fails (flate2 documents
+            // errors only for misuse of the stream state).
+            if self
+                .inner
+                .compress_vec(input, out, FlushCompress::Sync)
+                .is_err()
+            {
+                break;
+            }
+            let consumed = (self.inner.total_in() - before_in) as usize;
+            input = &input[consumed.min(input.len())..];
+            // Done when all input is in and the flush fit in what was left.
+            if input.is_empty() && out.len() < out.capacity() {
+                break;
+            }
+        }
+        if fin {
+            if out.len() >= start + TAIL.len() && out.ends_with(&TAIL) {
+                out.truncate(out.len() - TAIL.len());
+            }
+            if out.len() == start {
+                // An empty message still needs one empty block (§7.2.3.6).
+                out.push(0x00);
+            }
+            if self.no_context_takeover {
+                self.inner = Compress::new_with_window_bits(self.level, false, self.window_bits);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write;
+
+    fn json(n: usize) -> Vec<u8> {
+        let mut s = String::new();
+        let mut i = 0;
+        while s.len() < n {
+            let _ = write!(
+                s,
+                "{{\"id\":{i},\"name\":\"user {i}\",\"tags\":[\"a\",\"b\"]}},"
+            );
+            i += 1;
+        }
+        s.truncate(n);
+        s.into_bytes()
+    }
+
+    fn roundtrip(bits: u8, takeover: bool, messages: &[Vec<u8>]) {
+        let mut d = Deflater::new(bits, !takeover, 6);
+        let mut i = Inflater::new(bits, !takeover);
+        for m in messages {
+            let mut wire = Vec::new();
+            d.deflate(m, true, &mut wire);
+            assert!(!wire.ends_with(&TAIL));
+            let mut back = Vec::new();
+            i.inflate(&wire, true, &mut back, usize::MAX).unwrap();
+            assert_eq!(&back, m);
+        }
+    }
+
+    #[test]
+    fn messages_roundtrip_at_every_window_with_and_without_takeover() {
+        let messages = vec![
+            json(100),
+            Vec::new(),
+            json(70_000),
+            json(100),
+            b"x".to_vec(),
+        ];
+        for bits in 9..=15 {
+            roundtrip(bits, true, &messages);
+            roundtrip(bits, false, &messages);
+        }
+    }
+
+    #[test]
+    fn takeover_shrinks_a_repeated_message_and_no_takeover_does_not() {
+        let m = json(2000);
+        let sizes = |takeover: bool| {
+            let mut d = Deflater::new(15, !takeover, 6);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            d.deflate(&m, true, &mut a);
+            d.deflate(&m, true, &mut b);
+            (a.len(), b.len())
+        };
+        let (first, second) = sizes(true);
+        assert!(second < first / 4, "{first} {second}");
+        let (first, second) = sizes(false);
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn a_message_split_across_frames_inflates_whole() {
+        let m = json(50_000);
+        let mut d = Deflater::new(15, false, 6);
+        let mut wire = Vec::new();
+        d.deflate(&m, true, &mut wire);
+        for cut in [1, 7, wire.len() / 2, wire.len() - 1] {
+            let mut i = Inflater::new(15, false);
+            let mut back = Vec::new();
+            i.inflate(&wire[..cut], false, &mut back, usize::MAX)
+                .unwrap();
+            i.inflate(&wire[cut..], true, &mut back, usize::MAX)
+                .unwrap();
+            assert_eq!(back, m, "cut at {cut}");
+        }
+        // Streamed out as fragments too (a fresh context: `d` kept the last).
+        let mut d = Deflater::new(15, false, 6);
+        let mut wire = Vec::new();
+        d.deflate(&m[..20_000], false, &mut wire);
+        d.deflate(&m[20_000..], true, &mut wire);
+        let mut back = Vec::new();
+        Inflater::new(15, false)
+            .inflate(&wire, true, &mut back, usize::MAX)
+            .unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_limit_with_memory_near_it() {
+        // 10 MB of zeros compresses to about 10 KB.
+        let zeros = vec![0u8; 10 << 20];
+        let mut wire = Vec::new();
+        Deflater::new(15, true, 9).deflate(&zeros, true, &mut wire);
+        assert!(wire.len() < 20_000, "{}", wire.len());
+        let mut out = Vec::new();
+        let limit = 1 << 20;
+        let got = Inflater::new(15, true).inflate(&wire, true, &mut out, limit);
+        assert_eq!(got, Err(InflateError::TooBig));
+        assert!(out.capacity() <= limit + 1, "{}", out.capacity());
+        // Exactly at the limit is allowed.
+        let mut out = Vec::new();
+        let mut wire = Vec::new();
+        Deflater::new(15, true, 9).deflate(&zeros[..limit], true, &mut wire);
+        Inflater::new(15, true)
+            .inflate(&wire, true, &mut out, limit)
+            .unwrap();
+        assert_eq!(out.len(), limit);
+    }
+
+    #[test]
+    fn garbage_is_corrupt_not_a_panic_or_a_hang() {
+        for bad in [
+            &b"\xff\xff\xff\xff"[..],
+            b"\x07",
+            b"\x03\x00\x03\x00",
+            b"hello world",
+        ] {
+            let mut out = Vec::new();
+            let got = Inflater::new(15, false).inflate(bad, true, &mut out, 1 << 20);
+            assert_eq!(got, Err(InflateError::Corrupt), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_rfc_7692_examples_inflate() {
+        // §7.2.3.1: "Hello" compressed, and §7.2.3.2: a second "Hello" with context.
+        let mut i = Inflater::new(15, false);
+        let mut out = Vec::new();
+        i.inflate(
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            true,
+            &mut out,
+            100,
+        )
+        .unwrap();
+        assert_eq!(out, b"Hello");
+        out.clear();
+        i.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], true, &mut out, 100)
+            .unwrap();
+        assert_eq!(out, b"Hello");
+        // §7.2.3.3: no compression (a stored block).
+        out.clear();
+        let stored = [
+            0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+        ];
+        Inflater::new(15, false)
+            .inflate(&stored, true, &mut out, 100)
+            .unwrap();
+        assert_eq!(out, b"Hello");
+    }
+}
