@@ -9,6 +9,9 @@
 //! demands (a pong for a ping, the echo of a close) are the caller's to send:
 //! the core only says what was received.
 //!
+//! [`permessage_deflate`] negotiates RFC 7692's extension and [`deflate`] is
+//! its codec, both sans-IO too; neither is wired to the binding yet.
+//!
 //! The `node` feature adds the napi binding (`src/binding/`), a thin adapter
 //! that packs events into integers so one native call handles one socket read.
 
