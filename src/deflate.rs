@@ -121,8 +121,8 @@ pub struct Deflater {
 }
 
 impl Deflater {
-    /// `window_bits`: our negotiated window (8..=15; zlib writes 8 as 9,
-    /// so 8 is refused at negotiation time by whoever wires this up);
+    /// `window_bits`: our negotiated window (9..=15: zlib writes 8 as 9, so
+    /// `permessage_deflate::accept` declines offers that demand 8);
     /// `level`: 0..=9.
     #[must_use]
     pub fn new(window_bits: u8, no_context_takeover: bool, level: u32) -> Self {

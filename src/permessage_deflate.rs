@@ -240,6 +240,11 @@ pub fn accept(header: &str, config: &ServerConfig) -> Result<Option<Params>, Ref
         let Ok(offer) = params(&element, true) else {
             continue;
         };
+        // zlib cannot deflate with a window of 8 (it writes 9), so an offer
+        // that demands 8 is one we could not honour.
+        if offer.server_max_window_bits == Some(MIN_BITS) {
+            continue;
+        }
         // A window the client asks us to keep below what we would use.
         let server_bits = match offer.server_max_window_bits {
             Some(asked) => Some(asked.min(config.server_max_window_bits)),
@@ -462,6 +467,11 @@ mod tests {
             "permessage-deflate; client_no_context_takeover"
         );
         assert_eq!(accept("permessage-deflate;", &config), Err(Refusal::Syntax));
+        // A window of 8 for us is declined: zlib cannot write one.
+        assert_eq!(
+            accept("permessage-deflate; server_max_window_bits=8", &config),
+            Ok(None)
+        );
     }
 
     #[test]
