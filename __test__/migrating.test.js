@@ -51,6 +51,15 @@ async function ourPair() {
   return { ws, client, end: () => (client.terminate(), close(server)) }
 }
 
+/**
+ * A row whose code is the same with both libraries: `body` gets the
+ * library's pair and server factories and its OPEN constant.
+ */
+const same = (body) => ({
+  ws: () => body({ pair: wsPair, server: wsServer, OPEN: WebSocket.OPEN }),
+  ours: () => body({ pair: ourPair, server: ourServer, OPEN: Socket.OPEN }),
+})
+
 /** Messages the (ws) client receives, as [text or base64, isBinary]. */
 function received(client, count) {
   return new Promise((resolve) => {
@@ -252,60 +261,30 @@ const ROWS = {
       return [code, String(reason)]
     },
   },
-  'ws.terminate()': {
-    ws: async () => {
-      const { ws, client, end } = await wsPair()
-      const closed = once(client, 'close')
-      ws.terminate()
-      const [code] = await closed
-      await end()
-      return code
-    },
-    ours: async () => {
-      const { ws, client, end } = await ourPair()
-      const closed = once(client, 'close')
-      ws.terminate()
-      const [code] = await closed
-      await end()
-      return code
-    },
-  },
-  'ws.readyState === WebSocket.OPEN': {
-    ws: async () => {
-      const { ws, end } = await wsPair()
-      const states = [ws.readyState === WebSocket.OPEN]
-      ws.close()
-      states.push(ws.readyState)
-      await once(ws, 'close')
-      states.push(ws.readyState)
-      await end()
-      return states
-    },
-    ours: async () => {
-      const { ws, end } = await ourPair()
-      const states = [ws.readyState === Socket.OPEN]
-      ws.close()
-      states.push(ws.readyState)
-      await once(ws, 'close')
-      states.push(ws.readyState)
-      await end()
-      return states
-    },
-  },
-  'ws.bufferedAmount': {
-    ws: async () => {
-      const { ws, end } = await wsPair()
-      const before = ws.bufferedAmount
-      await end()
-      return before
-    },
-    ours: async () => {
-      const { ws, end } = await ourPair()
-      const before = ws.bufferedAmount
-      await end()
-      return before
-    },
-  },
+  'ws.terminate()': same(async ({ pair }) => {
+    const { ws, client, end } = await pair()
+    const closed = once(client, 'close')
+    ws.terminate()
+    const [code] = await closed
+    await end()
+    return code
+  }),
+  'ws.readyState === WebSocket.OPEN': same(async ({ pair, OPEN }) => {
+    const { ws, end } = await pair()
+    const states = [ws.readyState === OPEN]
+    ws.close()
+    states.push(ws.readyState)
+    await once(ws, 'close')
+    states.push(ws.readyState)
+    await end()
+    return states
+  }),
+  'ws.bufferedAmount': same(async ({ pair }) => {
+    const { ws, end } = await pair()
+    const before = ws.bufferedAmount
+    await end()
+    return before
+  }),
   'wss.clients': {
     ws: async () => {
       const wss = await wsServer()
@@ -347,24 +326,14 @@ const ROWS = {
       return String(data)
     },
   },
-  'wss.close()': {
-    ws: async () => {
-      const wss = await wsServer()
-      const port = portOf(wss)
-      await close(wss)
-      const late = new WebSocket(`ws://127.0.0.1:${port}/`)
-      const [err] = await once(late, 'error')
-      return err.code
-    },
-    ours: async () => {
-      const server = await ourServer()
-      const port = portOf(server)
-      await close(server)
-      const late = new WebSocket(`ws://127.0.0.1:${port}/`)
-      const [err] = await once(late, 'error')
-      return err.code
-    },
-  },
+  'wss.close()': same(async ({ server }) => {
+    const listening = await server()
+    const port = portOf(listening)
+    await close(listening)
+    const late = new WebSocket(`ws://127.0.0.1:${port}/`)
+    const [err] = await once(late, 'error')
+    return err.code
+  }),
 }
 
 describe('docs/migrating-from-ws.md', () => {
