@@ -187,26 +187,15 @@ const ROWS = {
       return seen
     },
   },
-  'ws.send(data)': {
-    ws: async () => {
-      const { ws, client, end } = await wsPair()
-      const got = received(client, 2)
-      ws.send('text')
-      ws.send(Buffer.from([1, 2]))
-      const result = await got
-      await end()
-      return result
-    },
-    ours: async () => {
-      const { ws, client, end } = await ourPair()
-      const got = received(client, 2)
-      ws.send('text')
-      ws.send(Buffer.from([1, 2]))
-      const result = await got
-      await end()
-      return result
-    },
-  },
+  'ws.send(data)': same(async ({ pair }) => {
+    const { ws, client, end } = await pair()
+    const got = received(client, 2)
+    ws.send('text')
+    ws.send(Buffer.from([1, 2]))
+    const result = await got
+    await end()
+    return result
+  }),
   'ws.send(data, callback)': {
     ws: async () => {
       const { ws, client, end } = await wsPair()
@@ -227,40 +216,21 @@ const ROWS = {
       return text.length
     },
   },
-  "ws.ping() and 'pong'": {
-    ws: async () => {
-      const { ws, end } = await wsPair()
-      ws.ping('are you there')
-      const [data] = await once(ws, 'pong')
-      await end()
-      return String(data)
-    },
-    ours: async () => {
-      const { ws, end } = await ourPair()
-      ws.ping('are you there')
-      const [data] = await once(ws, 'pong')
-      await end()
-      return String(data)
-    },
-  },
-  'ws.close(code, reason)': {
-    ws: async () => {
-      const { ws, client, end } = await wsPair()
-      const closed = once(client, 'close')
-      ws.close(4000, 'bye')
-      const [code, reason] = await closed
-      await end()
-      return [code, String(reason)]
-    },
-    ours: async () => {
-      const { ws, client, end } = await ourPair()
-      const closed = once(client, 'close')
-      ws.close(4000, 'bye')
-      const [code, reason] = await closed
-      await end()
-      return [code, String(reason)]
-    },
-  },
+  "ws.ping() and 'pong'": same(async ({ pair }) => {
+    const { ws, end } = await pair()
+    ws.ping('are you there')
+    const [data] = await once(ws, 'pong')
+    await end()
+    return String(data)
+  }),
+  'ws.close(code, reason)': same(async ({ pair }) => {
+    const { ws, client, end } = await pair()
+    const closed = once(client, 'close')
+    ws.close(4000, 'bye')
+    const [code, reason] = await closed
+    await end()
+    return [code, String(reason)]
+  }),
   'ws.terminate()': same(async ({ pair }) => {
     const { ws, client, end } = await pair()
     const closed = once(client, 'close')
