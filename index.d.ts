@@ -117,8 +117,8 @@ export class Socket extends Duplex {
   readonly bufferedAmount: number
   /** The subprotocol the opening handshake chose (`''` for none, or a Socket not made by Upgrade, Server or connect). */
   readonly protocol: string
-  /** The extensions the opening handshake negotiated (none yet). */
-  readonly extensions: Record<string, never>
+  /** The extensions the opening handshake negotiated: `{}` or permessage-deflate's parameters. */
+  readonly extensions: Extensions
   /** The peer's address, as the source reports it. */
   readonly remoteAddress: string | undefined
   /** The peer's port, as the source reports it. */
@@ -273,12 +273,44 @@ export class Stream extends Duplex {
   ): this
 }
 
+/** permessage-deflate's parameters as the handshake agreed them (windows: 15 when not limited). */
+export interface DeflateParameters {
+  serverNoContextTakeover: boolean
+  clientNoContextTakeover: boolean
+  serverMaxWindowBits: number
+  clientMaxWindowBits: number
+}
+
+/** The negotiated extensions. */
+export interface Extensions {
+  'permessage-deflate'?: DeflateParameters
+}
+
+/**
+ * permessage-deflate (RFC 7692; docs/compression.md): `false` off, `true` or absent the
+ * defaults, an object to override them.
+ */
+export interface PerMessageDeflateOptions {
+  /** The server resets its context after each message. Server default `true`; a client asks for it only when `true`. */
+  serverNoContextTakeover?: boolean
+  /** The client resets its context after each message (asked by a server, offered by a client). Default `false`. */
+  clientNoContextTakeover?: boolean
+  /** The server's LZ77 window, 8 to 15 (a server compresses with 9 at least). Default: 15, not announced. */
+  serverMaxWindowBits?: number
+  /** The client's LZ77 window, 8 to 15. Default: 15, not announced. */
+  clientMaxWindowBits?: number
+  /** zlib level, 0 to 9. Default 6. */
+  level?: number
+  /** Messages below this many bytes go uncompressed. Default 1024. */
+  threshold?: number
+}
+
 /** What a completed opening handshake agreed on. */
 export interface HandshakeSettings {
   /** The subprotocol chosen, or `''`. */
   protocol: string
-  /** Negotiated extensions (none yet). */
-  extensions: Record<string, never>
+  /** Negotiated extensions. */
+  extensions: Extensions
   /** The other side's headers. */
   headers: IncomingHttpHeaders
 }
@@ -309,11 +341,15 @@ export interface UpgradeRequestOptions extends Pick<
   origin?: string
   /** Milliseconds the whole handshake may take. Default 10000. */
   timeout?: number
+  /** Offer permessage-deflate (default: offered). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions
 }
 
 export interface HandleUpgradeOptions {
   /** Subprotocols this server speaks, in its order of preference. */
   protocols?: string | string[]
+  /** Accept permessage-deflate when offered (default: accepted). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions
 }
 
 export type UpgradeCallback = (

@@ -117,7 +117,17 @@ describe('protocol, extensions and the peer address', () => {
     const viaConnect = await connect(url, { protocols: ['superchat'] })
     const [serverSide] = await opened
     expect(serverSide.protocol).toBe('superchat')
-    expect(serverSide.extensions).toEqual({})
+    // Both sides on by default: the server compresses each message on its own.
+    const agreed = {
+      'permessage-deflate': {
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: false,
+        serverMaxWindowBits: 15,
+        clientMaxWindowBits: 15,
+      },
+    }
+    expect(serverSide.extensions).toEqual(agreed)
+    expect(viaConnect.extensions).toEqual(agreed)
     expect(serverSide.remoteAddress).toBe('127.0.0.1')
     expect(viaConnect.protocol).toBe('superchat')
     expect(viaConnect.remotePort).toBe(server.address().port)
@@ -128,6 +138,8 @@ describe('protocol, extensions and the peer address', () => {
       ),
     )
     expect(new Socket(raw, { mask: true }).protocol).toBe('chat')
+    const plain = await connect(url, { perMessageDeflate: false })
+    expect(plain.extensions).toEqual({})
     await new Promise((resolve) => server.close(resolve))
   })
 

@@ -99,7 +99,10 @@ async function client(): Promise<void> {
     protocols: ['chat'],
     rejectUnauthorized: false,
     maxPayload: 1 << 20,
+    perMessageDeflate: { clientNoContextTakeover: true },
   })
+  const deflate = socket.extensions['permessage-deflate']
+  if (deflate !== undefined) socket.send(String(deflate.serverMaxWindowBits))
   socket.close()
   // @ts-expect-error connect takes a URL string
   await connect(new URL('ws://127.0.0.1/'))
@@ -112,3 +115,7 @@ own.on('listening', () => {
 })
 // @ts-expect-error port is a number
 new Server({ port: '8080' })
+new Server({ perMessageDeflate: false })
+new Server({ perMessageDeflate: { serverNoContextTakeover: false, level: 1, threshold: 256 } })
+// @ts-expect-error memLevel is not an option
+new Server({ perMessageDeflate: { memLevel: 8 } })

@@ -135,8 +135,15 @@ describe('Upgrade', () => {
         'an extension that was not offered',
         (request) =>
           'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${accept(keyOf(request))}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`,
+          `Sec-WebSocket-Accept: ${accept(keyOf(request))}\r\nSec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n`,
         /extension that was not offered/,
+      ],
+      [
+        'permessage-deflate with a parameter it may not add',
+        (request) =>
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${accept(keyOf(request))}\r\nSec-WebSocket-Extensions: permessage-deflate; foo=1\r\n\r\n`,
+        /Unknown permessage-deflate parameter/,
       ],
       [
         'a missing Upgrade header',

@@ -9,10 +9,16 @@ const { Upgrade, Socket } = require('..')
 const base = process.env.AUTOBAHN_URL || 'ws://127.0.0.1:9001'
 const agent = process.env.AGENT || 'websockets'
 
+// permessage-deflate is offered by default. Cases 13.2, 13.5 and 13.6 make
+// the fuzzing server ask the client to reset its context after each
+// message, which it asks only of a client that offered to: this driver
+// offers it (and then keeps to it, as RFC 7692 §7.1.1.2 requires).
+const options = { perMessageDeflate: { clientNoContextTakeover: true } }
+
 /** Connects to `path` and resolves with a client Socket. */
 function connect(path) {
   return new Promise((resolve, reject) => {
-    Upgrade.createUpgradeRequest(`${base}${path}`, (err, raw) => {
+    Upgrade.createUpgradeRequest(`${base}${path}`, options, (err, raw) => {
       if (err) reject(err)
       else resolve(new Socket(raw, { mask: true, streamThreshold: Infinity }))
     })

@@ -43,6 +43,11 @@ class Decoding {
     this.#receiver = new native.Receiver(mode, maxPayload, streamThreshold)
   }
 
+  /** permessage-deflate was agreed (`agreement` from the handshake); `mode` as in the constructor. */
+  setInflate(agreement, mode) {
+    this.#receiver.setInflate(agreement, mode)
+  }
+
   /**
    * Whether streamed messages have a consumer; without one every message
    * arrives whole. Crosses to native only when the answer changes.
@@ -74,7 +79,7 @@ class Decoding {
       case EVENT_STREAM_START:
         return [kind, (head >> 8) & 0xf, c]
       case EVENT_STREAM_DATA:
-        return [kind, buf.subarray(a, b), c]
+        return [kind, buffered ? this.take() : buf.subarray(a, b), c]
       case EVENT_PING:
       case EVENT_PONG:
         return [kind, buffered ? this.take() : buf.subarray(a, b), c]

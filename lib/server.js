@@ -10,8 +10,9 @@ const { refuse } = require('./refuse')
 const { invalidType, invalidValue } = require('./errors')
 const { checkObject, checkLimit, checkProtocols } = require('./checks')
 const { bytesOf, encode } = require('./frames')
+const { checkDeflateOptions } = require('./compression')
 
-const { kSendFrame } = Socket
+const { kSendFrame, kSendWhole, kShareKey, kCompressed } = Socket
 
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
@@ -35,6 +36,7 @@ class Server extends EventEmitter {
   #maxConnections
   #handshakeTimeout
   #protocols
+  #deflate
   #socketOptions
   #sockets = new Set()
   // The http.Server made for `port`, if any; close() closes it.
@@ -74,6 +76,12 @@ class Server extends EventEmitter {
       HANDSHAKE_TIMEOUT,
     )
     this.#protocols = checkProtocols('options.protocols', options.protocols)
+    // Checked here, so a bad option throws from the constructor.
+    this.#deflate = checkDeflateOptions(
+      'options.perMessageDeflate',
+      options.perMessageDeflate,
+      false,
+    )
     this.on('newListener', (event) => {
       if (event === 'stream:start' && this.listenerCount(event) === 0) {
         for (const ws of this.#sockets) this.#forwardStreams(ws)
@@ -218,7 +226,7 @@ class Server extends EventEmitter {
     Upgrade.handleUpgradeRequest(
       request,
       socket,
-      { protocols: this.#protocols },
+      { protocols: this.#protocols, perMessageDeflate: this.#deflate ?? false },
       (err, raw, settings) => {
         if (err) return
         if (head.length > 0) raw.unshift(head)
@@ -258,7 +266,10 @@ class Server extends EventEmitter {
   /**
    * Sends one frame with the given head (`{ fin = true, opcode }`, opcode by
    * the message's type when absent) to every open socket: encoded once, the
-   * same bytes written to each.
+   * same bytes written to each. With permessage-deflate, a whole message is
+   * compressed once for all sockets that compress each message on its own
+   * with the same window and level; a socket that keeps its context
+   * compresses it itself.
    */
   broadcast(head, message) {
     if (head === undefined || head === null) head = {}
@@ -274,7 +285,26 @@ class Server extends EventEmitter {
         JSON.stringify(head),
       )
     }
-    for (const ws of this.#sockets) ws[kSendFrame](frame)
+    const whole = fin && (opcode === TEXT || opcode === BINARY)
+    // Compressed frames by share key, made for the first socket with that key.
+    const compressedFrames = new Map()
+    const flags = opcode | native.FLAG_FIN
+    for (const ws of this.#sockets) {
+      const key = whole ? ws[kShareKey] : null
+      if (key === null) {
+        if (whole && ws.extensions['permessage-deflate'] !== undefined)
+          ws[kSendWhole](flags, bytes ?? message)
+        else ws[kSendFrame](frame)
+        continue
+      }
+      let shared = compressedFrames.get(key)
+      if (shared === undefined) {
+        const payload = ws[kCompressed](bytes ?? message)
+        shared = payload === null ? frame : encode(flags | native.FLAG_RSV1, payload)
+        compressedFrames.set(key, shared)
+      }
+      ws[kSendFrame](shared)
+    }
   }
 
   /** Streams `chunk` to every open socket; an empty chunk ends the stream. */

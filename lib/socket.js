@@ -8,6 +8,7 @@ const { invalidValue } = require('./errors')
 const { checkSource, checkSocketOptions } = require('./checks')
 const { bytesOf, encode, closeFrame } = require('./frames')
 const { kSettings } = require('./upgrade')
+const { kDeflate, compressionOf } = require('./compression')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
@@ -30,8 +31,12 @@ const {
   ERR_CONTROL_TOO_LONG,
 } = native
 
-// Server.broadcast() hands every socket the same encoded frame through this.
+// Server.broadcast() hands every socket the same encoded frame through this,
+// or, to a socket that compresses with a context of its own, the message.
 const kSendFrame = Symbol('websockets.sendFrame')
+const kSendWhole = Symbol('websockets.sendWhole')
+const kShareKey = Symbol('websockets.shareKey')
+const kCompressed = Symbol('websockets.compressed')
 
 const ABNORMAL = 1006
 
@@ -88,11 +93,14 @@ class Socket extends OrderedDuplex {
     super(source, { emitClose: false, allowHalfOpen: true })
     this.#source = source
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
-    this.#sending = new Sending(source, this.#maskFlag, opts.opcode)
     this.#closeTimeout = opts.closeTimeout ?? CLOSE_TIMEOUT
     this.#settings = source[kSettings] ?? null
     // A client (mask: true) expects unmasked frames, a server masked ones.
-    this.#decoding = new Decoding(opts.mask ? 1 : 0, opts.maxPayload, opts.streamThreshold)
+    const mode = opts.mask ? 1 : 0
+    const deflate = this.#settings?.[kDeflate]
+    this.#sending = new Sending(source, this.#maskFlag, opts.opcode, compressionOf(deflate, mode))
+    this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold)
+    if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
     this._listen(this.#onData)
     source.on('end', this.#onSourceEnd)
@@ -124,7 +132,7 @@ class Socket extends OrderedDuplex {
     return this.#settings?.protocol ?? ''
   }
 
-  /** The extensions the opening handshake negotiated (none yet). */
+  /** The extensions the opening handshake negotiated: `{ 'permessage-deflate': params }` or `{}`. */
   get extensions() {
     return this.#settings?.extensions ?? {}
   }
@@ -199,6 +207,22 @@ class Socket extends OrderedDuplex {
   [kSendFrame](frame) {
     if (this.#sentClose || this.#closed) return false
     return this.#sending.frame(frame)
+  }
+
+  /** Sends a whole data message with frame `flags` (no mask), compressed as this socket does. */
+  [kSendWhole](flags, data) {
+    if (this.#sentClose || this.#closed) return false
+    return this.#sending.whole(flags | this.#maskFlag, data)
+  }
+
+  /** See Sending.shareKey. */
+  get [kShareKey]() {
+    return this.#sending.shareKey
+  }
+
+  /** The compressed payload of a whole message as this socket would send it, or null. */
+  [kCompressed](data) {
+    return this.#sending.compressed(data)
   }
 
   /**
@@ -423,3 +447,6 @@ for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED }
 
 module.exports = Socket
 module.exports.kSendFrame = kSendFrame
+module.exports.kSendWhole = kSendWhole
+module.exports.kShareKey = kShareKey
+module.exports.kCompressed = kCompressed

@@ -7,6 +7,7 @@ const native = require('./native')
 const { invalidType, invalidValue } = require('./errors')
 const { handshakeError, refuse } = require('./refuse')
 const { checkProtocols } = require('./checks')
+const { checkDeflateOptions, agree } = require('./compression')
 
 // How long a client waits for the whole opening handshake by default.
 const HANDSHAKE_TIMEOUT = 10000
@@ -41,8 +42,9 @@ class Upgrade {
    * Client side: requests an upgrade of `url` (ws:// or wss://), checks the
    * 101 answer, then `callback(null, socket, { protocol, extensions, headers })`
    * with the raw socket; on any failure `callback(err)` and the socket is
-   * destroyed. Options: `protocols`, `headers`, `origin`, `timeout`, and TLS
-   * options (`ca`, `rejectUnauthorized`, ...) for wss://.
+   * destroyed. Options: `protocols`, `headers`, `origin`, `timeout`,
+   * `perMessageDeflate` (offered unless `false`; docs/compression.md), and
+   * TLS options (`ca`, `rejectUnauthorized`, ...) for wss://.
    */
   static createUpgradeRequest(url, options, callback) {
     ;[options, callback] = splitOptions(options, callback)
@@ -69,6 +71,11 @@ class Upgrade {
     if (typeof timeout !== 'number' || !(timeout > 0) || timeout === Infinity) {
       throw invalidValue('options.timeout', 'a positive number of milliseconds', timeout)
     }
+    const deflate = checkDeflateOptions(
+      'options.perMessageDeflate',
+      options.perMessageDeflate,
+      true,
+    )
 
     const key = native.generateKey()
     const secure = target.protocol === 'wss:'
@@ -80,6 +87,7 @@ class Upgrade {
       'Sec-WebSocket-Version': '13',
     }
     if (protocols.length > 0) headers['Sec-WebSocket-Protocol'] = protocols.join(', ')
+    if (deflate !== null) headers['Sec-WebSocket-Extensions'] = native.deflateOffer(deflate)
     if (options.origin !== undefined) headers.Origin = options.origin
     const request = {
       hostname: target.hostname.replace(/^\[|\]$/g, ''),
@@ -123,6 +131,8 @@ class Upgrade {
     req.on('upgrade', (res, socket, head) => {
       const answer = res.headers
       const protocol = answer['sec-websocket-protocol']
+      const extensions = answer['sec-websocket-extensions']
+      let agreement = null
       let problem = null
       if (!native.headerHasToken(answer.upgrade ?? '', 'websocket'))
         problem = 'Invalid Upgrade header'
@@ -132,8 +142,15 @@ class Upgrade {
         problem = 'Invalid Sec-WebSocket-Accept header'
       else if (protocol !== undefined && !protocols.includes(protocol))
         problem = 'Server chose a subprotocol that was not offered'
-      else if (answer['sec-websocket-extensions'] !== undefined)
+      else if (extensions !== undefined && deflate === null)
         problem = 'Server chose an extension that was not offered'
+      else if (extensions !== undefined) {
+        try {
+          agreement = native.deflateCheck(extensions, deflate)
+        } catch (err) {
+          problem = err.message
+        }
+      }
       if (problem !== null) {
         finish(handshakeError(problem, res.statusCode), socket)
         return
@@ -141,6 +158,7 @@ class Upgrade {
       if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
       if (head.length > 0) socket.unshift(head)
       const settings = { protocol: protocol ?? '', extensions: {}, headers: answer }
+      if (agreement !== null) agree(settings, agreement, deflate)
       socket[kSettings] = settings
       finish(null, socket, settings)
     })
@@ -150,7 +168,8 @@ class Upgrade {
   /**
    * Server side, for an `http.Server`'s 'upgrade' event: validates the
    * request, answers 101 (choosing a subprotocol from `options.protocols`,
-   * the server's order of preference) and calls
+   * the server's order of preference, and accepting permessage-deflate
+   * unless `options.perMessageDeflate` is `false`) and calls
    * `callback(null, socket, { protocol, extensions, headers })`; or answers
    * 400 / 426 with a reason, destroys the socket and calls `callback(err)`.
    */
@@ -163,6 +182,11 @@ class Upgrade {
       throw invalidType('socket', 'a Duplex stream', socket)
     }
     const supported = checkProtocols('options.protocols', options.protocols)
+    const deflate = checkDeflateOptions(
+      'options.perMessageDeflate',
+      options.perMessageDeflate,
+      false,
+    )
     const fail = (status, reason, headers) => {
       refuse(socket, status, reason, headers)
       callback(handshakeError(reason, status))
@@ -194,6 +218,14 @@ class Upgrade {
       if (chosen === null) return fail(400, 'Invalid Sec-WebSocket-Protocol header')
       protocol = chosen
     }
+    let agreement = null
+    if (deflate !== null && h['sec-websocket-extensions'] !== undefined) {
+      try {
+        agreement = native.deflateAccept(h['sec-websocket-extensions'], deflate)
+      } catch (err) {
+        return fail(400, err.message)
+      }
+    }
     if (!socket.writable) {
       socket.destroy()
       return callback(handshakeError('The connection closed during the opening handshake'))
@@ -205,9 +237,11 @@ class Upgrade {
       `Sec-WebSocket-Accept: ${native.acceptKey(key.trim())}`,
     ]
     if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`)
+    if (agreement !== null) lines.push(`Sec-WebSocket-Extensions: ${agreement.header}`)
     socket.write(`${lines.join('\r\n')}\r\n\r\n`)
     if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
     const settings = { protocol, extensions: {}, headers: h }
+    if (agreement !== null) agree(settings, agreement, deflate)
     socket[kSettings] = settings
     return callback(null, socket, settings)
   }

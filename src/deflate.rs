@@ -2,8 +2,6 @@
 //! a message's payload is inflated frame by frame (or chunk by chunk) with
 //! the output limit applied while inflating, so a small frame that would
 //! inflate to gigabytes stops at the limit and costs no more memory than it.
-//!
-//! Not wired to the decoder and the binding yet (issue 9).
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
@@ -25,9 +23,9 @@ pub enum InflateError {
 }
 
 /// The inflating side of one connection.
+#[derive(Debug)]
 pub struct Inflater {
     inner: Decompress,
-    window_bits: u8,
     no_context_takeover: bool,
 }
 
@@ -40,7 +38,6 @@ impl Inflater {
         let window_bits = window_bits.clamp(9, 15);
         Self {
             inner: Decompress::new_with_window_bits(false, window_bits),
-            window_bits,
             no_context_takeover,
         }
     }
@@ -64,7 +61,8 @@ impl Inflater {
         if fin {
             self.run(&TAIL, out, limit)?;
             if self.no_context_takeover {
-                self.inner = Decompress::new_with_window_bits(false, self.window_bits);
+                // Keeps the allocation and the window size.
+                self.inner.reset(false);
             }
         }
         Ok(())
@@ -113,10 +111,9 @@ impl Inflater {
 }
 
 /// The compressing side of one connection.
+#[derive(Debug)]
 pub struct Deflater {
     inner: Compress,
-    level: Compression,
-    window_bits: u8,
     no_context_takeover: bool,
 }
 
@@ -130,8 +127,6 @@ impl Deflater {
         let level = Compression::new(level.min(9));
         Self {
             inner: Compress::new_with_window_bits(level, false, window_bits),
-            level,
-            window_bits,
             no_context_takeover,
         }
     }
@@ -171,7 +166,7 @@ impl Deflater {
                 out.push(0x00);
             }
             if self.no_context_takeover {
-                self.inner = Compress::new_with_window_bits(self.level, false, self.window_bits);
+                self.inner.reset();
             }
         }
     }

@@ -3,8 +3,8 @@
 //! server's response and checking the client's. Sans-IO and linear in the
 //! header's length: every byte is looked at a bounded number of times, so a
 //! hostile header costs no more than its size.
-//!
-//! Not wired to the binding yet (issue 9): the codec comes next.
+
+use crate::protocol::Role;
 
 /// The extension's token.
 pub const NAME: &str = "permessage-deflate";
@@ -154,6 +154,33 @@ pub struct Params {
     pub client_max_window_bits: Option<Option<u8>>,
 }
 
+impl Params {
+    /// The window bits and context reset of what `role` receives: the other
+    /// end's compressor (15 when its window was not limited).
+    #[must_use]
+    pub fn inflate_for(&self, role: Role) -> (u8, bool) {
+        match role {
+            Role::Server => (
+                self.client_max_window_bits.flatten().unwrap_or(MAX_BITS),
+                self.client_no_context_takeover,
+            ),
+            Role::Client => (
+                self.server_max_window_bits.unwrap_or(MAX_BITS),
+                self.server_no_context_takeover,
+            ),
+        }
+    }
+
+    /// The window bits and context reset `role` compresses with.
+    #[must_use]
+    pub fn deflate_for(&self, role: Role) -> (u8, bool) {
+        match role {
+            Role::Server => self.inflate_for(Role::Client),
+            Role::Client => self.inflate_for(Role::Server),
+        }
+    }
+}
+
 fn window_bits(value: Option<&str>) -> Result<u8, Refusal> {
     // "1*DIGIT" without leading zeros (RFC 7692 §7.1.2.1).
     let value = value.ok_or(Refusal::InvalidValue)?;
@@ -300,7 +327,13 @@ pub fn check_response(header: &str, offered: &Params) -> Result<Option<Params>, 
         if offered.server_max_window_bits.is_some() && response.server_max_window_bits.is_none() {
             return Err(Refusal::InvalidValue);
         }
-        chosen = Some(response);
+        // An offer of client_no_context_takeover is a promise to reset
+        // whatever the server answers (RFC 7692 §7.1.1.2).
+        chosen = Some(Params {
+            client_no_context_takeover: response.client_no_context_takeover
+                || offered.client_no_context_takeover,
+            ..response
+        });
     }
     Ok(chosen)
 }

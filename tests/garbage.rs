@@ -4,7 +4,7 @@
 mod common;
 
 use common::{masked, server, unmasked};
-use websockets::protocol::{Config, Decoder, Event, Mode, Opcode, Role, NO_STREAM_THRESHOLD};
+use websockets::protocol::{Config, Data, Decoder, Event, Mode, Opcode, Role, NO_STREAM_THRESHOLD};
 
 /// xorshift64*: deterministic, so a failure names its seed.
 struct Rng(u64);
@@ -44,7 +44,7 @@ fn feed_randomly(decoder: &mut Decoder, input: &[u8], rng: &mut Rng) {
         let result = decoder.push(&mut chunk, &mut events);
         // Every reported range lies inside the chunk.
         for event in &events {
-            if let Event::Payload(a, b) | Event::StreamData(a, b) = *event {
+            if let Event::Payload(a, b) | Event::StreamData(Data::Range(a, b)) = *event {
                 assert!(a <= b && b <= chunk.len());
             }
         }

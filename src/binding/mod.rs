@@ -1,6 +1,7 @@
 //! The napi adapter: the only code that names napi. It packs the core's
 //! events into integers so one call handles one socket read.
 
+mod deflate;
 mod error;
 mod receiver;
 mod sender;

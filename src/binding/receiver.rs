@@ -6,6 +6,7 @@
 use napi::bindgen_prelude::{Buffer, BufferSlice};
 use napi_derive::napi;
 
+use super::deflate::{inflate_params, DeflateAgreement};
 use crate::protocol::event::MAX_EVENTS_PER_STEP;
 use crate::protocol::{
     Config, Data, Decoder, Event, Mode, Role, Sink, DEFAULT_MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD,
@@ -27,7 +28,7 @@ mod kind {
     #[napi]
     pub const EVENT_STREAM_START: u32 = 2;
 
-    /// Stream payload a..b.
+    /// Stream payload a..b, or `BUFFERED` (inflated).
     #[napi]
     pub const EVENT_STREAM_DATA: u32 = 3;
 
@@ -128,7 +129,7 @@ impl Sink for Words<'_> {
             Event::StreamStart(op) => {
                 self.record(kind::EVENT_STREAM_START | (op as u32) << 8, 0, 0, 0);
             }
-            Event::StreamData(a, b) => self.record(kind::EVENT_STREAM_DATA, a, b, 0),
+            Event::StreamData(data) => self.data(kind::EVENT_STREAM_DATA, data, 0),
             Event::StreamStop => self.record(kind::EVENT_STREAM_STOP, 0, 0, 0),
             Event::Ping(data) => self.data(kind::EVENT_PING, data, 0),
             Event::Pong(data) => self.data(kind::EVENT_PONG, data, 0),
@@ -232,6 +233,18 @@ impl Receiver {
         };
         words.word(words.len, 0);
         consumed as u32
+    }
+
+    /// permessage-deflate was agreed: RSV1 marks compressed messages, which
+    /// are inflated within `maxPayload`.
+    #[napi]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "napi hands JS values over owned (allow: the macro rewrites this fn)"
+    )]
+    pub fn set_inflate(&mut self, agreed: DeflateAgreement, mode: u32) {
+        let (bits, no_context_takeover) = inflate_params(&agreed, mode);
+        self.decoder.set_inflate(bits, no_context_takeover);
     }
 
     /// Whether streamed messages have a consumer; without one, every message

@@ -6,8 +6,14 @@
 //! bytes allow, and reports what it found to a [`Sink`]. A payload that lies
 //! whole in one read is reported as a range of it; only one that spans reads
 //! or fragments is copied, into a buffer the caller then [`Decoder::take`]s.
+//!
+//! With permessage-deflate (RFC 7692) negotiated, a message whose first frame
+//! has RSV1 is inflated as it arrives, frame by frame and slice by slice,
+//! with `max_payload` applied to the inflated bytes while inflating.
 
 use std::collections::VecDeque;
+
+use crate::deflate::{InflateError, Inflater};
 
 use super::close::parse_close_body;
 use super::error::ProtocolError;
@@ -71,6 +77,15 @@ pub struct Decoder {
     assembly: Vec<u8>,
     control: Vec<u8>,
     completed: VecDeque<Vec<u8>>,
+    /// The peer's negotiated permessage-deflate window and context reset.
+    inflate: Option<(u8, bool)>,
+    /// Made on the first compressed message: a peer that never compresses
+    /// costs no inflate state.
+    inflater: Option<Inflater>,
+    /// The message in progress is compressed (RSV1 on its first frame).
+    compressed: bool,
+    /// Inflated bytes of the message in progress.
+    inflated: u64,
 }
 
 impl Decoder {
@@ -102,6 +117,21 @@ impl Decoder {
             assembly: Vec::new(),
             control: Vec::new(),
             completed: VecDeque::new(),
+            inflate: None,
+            inflater: None,
+            compressed: false,
+            inflated: 0,
+        }
+    }
+
+    /// permessage-deflate was negotiated: the peer compresses with
+    /// `window_bits` (8..=15), resetting its context after each message when
+    /// `no_context_takeover`. RSV1 then marks a compressed message. Only
+    /// message mode inflates; frame mode reports RSV1 as it comes.
+    pub fn set_inflate(&mut self, window_bits: u8, no_context_takeover: bool) {
+        if let Mode::Messages(config) = &mut self.mode {
+            config.allow_rsv1 = true;
+            self.inflate = Some((window_bits, no_context_takeover));
         }
     }
 
@@ -250,6 +280,8 @@ impl Decoder {
             (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
             (opcode, None) => {
                 self.message_len = 0;
+                self.compressed = frame.rsv1;
+                self.inflated = 0;
                 let threshold = if self.streaming {
                     config.stream_threshold
                 } else {
@@ -339,16 +371,19 @@ impl Decoder {
         let Some((opcode, delivery)) = self.message else {
             return Ok(());
         };
+        let end_of_message = self.remaining == 0 && self.frame.fin;
+        let single_frame = self.frame.fin && self.frame.opcode != Opcode::Continuation;
+        if self.compressed {
+            return self.inflate_slice(slice, opcode, delivery, end_of_message, sink);
+        }
         if opcode == Opcode::Text {
             self.utf8
                 .feed(slice)
                 .map_err(|_| ProtocolError::InvalidUtf8)?;
         }
-        let end_of_message = self.remaining == 0 && self.frame.fin;
-        let single_frame = self.frame.fin && self.frame.opcode != Opcode::Continuation;
         if delivery == Delivery::Stream {
             if !slice.is_empty() {
-                sink.emit(Event::StreamData(pos, pos + slice.len()));
+                sink.emit(Event::StreamData(Data::Range(pos, pos + slice.len())));
             }
         } else if !(in_place && single_frame) {
             self.assembly.extend_from_slice(slice);
@@ -356,14 +391,80 @@ impl Decoder {
         if !end_of_message {
             return Ok(());
         }
-        if opcode == Opcode::Text {
-            self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
-        }
-        self.message = None;
+        self.end_message(opcode)?;
         if delivery == Delivery::Stream {
             sink.emit(Event::StreamStop);
         } else if in_place && single_frame {
             sink.emit(Event::Message(opcode, Data::Range(pos, pos + slice.len())));
+        } else {
+            self.completed.push_back(std::mem::take(&mut self.assembly));
+            sink.emit(Event::Message(opcode, Data::Buffered));
+        }
+        Ok(())
+    }
+
+    /// Text ends on a character boundary; the message is over.
+    fn end_message(&mut self, opcode: Opcode) -> Result<(), ProtocolError> {
+        if opcode == Opcode::Text {
+            self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        self.message = None;
+        Ok(())
+    }
+
+    /// A slice of a compressed message: inflated into the assembly (whole
+    /// delivery) or into a buffer of its own (streamed), never past
+    /// `max_payload` inflated bytes, and validated as UTF-8 as it comes out.
+    fn inflate_slice(
+        &mut self,
+        slice: &[u8],
+        opcode: Opcode,
+        delivery: Delivery,
+        end_of_message: bool,
+        sink: &mut impl Sink,
+    ) -> Result<(), ProtocolError> {
+        let Mode::Messages(config) = self.mode else {
+            return Ok(());
+        };
+        let (bits, no_context_takeover) = self.inflate.unwrap_or((15, false));
+        let inflater = self
+            .inflater
+            .get_or_insert_with(|| Inflater::new(bits, no_context_takeover));
+        let room = config.max_payload.saturating_sub(self.inflated);
+        let limit = usize::try_from(room).unwrap_or(usize::MAX);
+        let mut own = Vec::new();
+        let out = if delivery == Delivery::Stream {
+            &mut own
+        } else {
+            &mut self.assembly
+        };
+        let start = out.len();
+        // The assembly holds this message's earlier output: the limit is on
+        // what this message inflates to in all.
+        let limit = limit.saturating_add(start);
+        inflater
+            .inflate(slice, end_of_message, out, limit)
+            .map_err(|e| match e {
+                InflateError::TooBig => ProtocolError::MessageTooBig,
+                InflateError::Corrupt => ProtocolError::InvalidCompressedData,
+            })?;
+        let produced = &out[start..];
+        self.inflated += produced.len() as u64;
+        if opcode == Opcode::Text {
+            self.utf8
+                .feed(produced)
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        if delivery == Delivery::Stream && !own.is_empty() {
+            self.completed.push_back(own);
+            sink.emit(Event::StreamData(Data::Buffered));
+        }
+        if !end_of_message {
+            return Ok(());
+        }
+        self.end_message(opcode)?;
+        if delivery == Delivery::Stream {
+            sink.emit(Event::StreamStop);
         } else {
             self.completed.push_back(std::mem::take(&mut self.assembly));
             sink.emit(Event::Message(opcode, Data::Buffered));
@@ -414,8 +515,9 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deflate::Deflater;
     use crate::protocol::encoder::frame_to_vec;
-    use crate::protocol::DEFAULT_STREAM_THRESHOLD;
+    use crate::protocol::{DEFAULT_MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD};
 
     const KEY: Option<[u8; 4]> = Some([0x37, 0xfa, 0x21, 0x3d]);
 
@@ -472,9 +574,9 @@ mod tests {
             events,
             vec![
                 Event::StreamStart(Opcode::Text),
-                Event::StreamData(6, 9),
+                Event::StreamData(Data::Range(6, 9)),
                 Event::Ping(Data::Range(15, 16)),
-                Event::StreamData(22, 24),
+                Event::StreamData(Data::Range(22, 24)),
                 Event::StreamStop,
             ]
         );
@@ -520,12 +622,18 @@ mod tests {
         let (events, _) = run(&mut d, frame(Opcode::Text, false, b"Hel"));
         assert_eq!(
             events,
-            vec![Event::StreamStart(Opcode::Text), Event::StreamData(6, 9)]
+            vec![
+                Event::StreamStart(Opcode::Text),
+                Event::StreamData(Data::Range(6, 9))
+            ]
         );
         d.set_streaming(false);
         let (events, err) = run(&mut d, frame(Opcode::Continuation, true, b"lo"));
         assert_eq!(err, None);
-        assert_eq!(events, vec![Event::StreamData(6, 8), Event::StreamStop]);
+        assert_eq!(
+            events,
+            vec![Event::StreamData(Data::Range(6, 8)), Event::StreamStop]
+        );
     }
 
     #[test]
@@ -597,6 +705,156 @@ mod tests {
         d.push(&mut input, &mut events).unwrap();
         assert!(matches!(events[0], Event::Head(h) if h.length == 3 && !h.fin));
         assert_eq!(&events[1..], &[Event::Payload(2, 5), Event::FrameEnd]);
+    }
+
+    fn compressed_frame(op: Opcode, fin: bool, rsv1: bool, payload: &[u8]) -> Vec<u8> {
+        let mut out = frame(op, fin, payload);
+        if rsv1 {
+            out[0] |= 0x40;
+        }
+        out
+    }
+
+    fn deflating_server(max_payload: u64, threshold: u64) -> Decoder {
+        let mut config = Config::new(Role::Server);
+        config.max_payload = max_payload;
+        config.stream_threshold = threshold;
+        let mut d = Decoder::new(Mode::Messages(config));
+        d.set_inflate(15, false);
+        d
+    }
+
+    fn deflated(deflater: &mut Deflater, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        deflater.deflate(data, true, &mut out);
+        out
+    }
+
+    #[test]
+    fn compressed_messages_are_inflated_with_the_context_kept_between_them() {
+        let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
+        let mut deflater = Deflater::new(15, false, 6);
+        let text = "héllo wörld ".repeat(200);
+        for _ in 0..3 {
+            let payload = deflated(&mut deflater, text.as_bytes());
+            assert!(payload.len() < text.len() / 4);
+            let (events, err) = run(&mut d, compressed_frame(Opcode::Text, true, true, &payload));
+            assert_eq!(err, None);
+            assert_eq!(events, vec![Event::Message(Opcode::Text, Data::Buffered)]);
+            assert_eq!(d.take().unwrap(), text.as_bytes());
+        }
+        // An uncompressed message between compressed ones is left as it is.
+        let (events, _) = run(&mut d, frame(Opcode::Text, true, b"plain"));
+        assert_eq!(
+            events,
+            vec![Event::Message(Opcode::Text, Data::Range(6, 11))]
+        );
+    }
+
+    #[test]
+    fn a_compressed_message_streams_inflated_chunks_across_fragments_and_pushes() {
+        let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, 16);
+        let mut deflater = Deflater::new(15, false, 6);
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut first = Vec::new();
+        deflater.deflate(&data[..100_000], false, &mut first);
+        let mut last = Vec::new();
+        deflater.deflate(&data[100_000..], true, &mut last);
+        let mut input = compressed_frame(Opcode::Binary, false, true, &first);
+        input.extend(compressed_frame(Opcode::Continuation, true, false, &last));
+        let mut out = Vec::new();
+        let mut stops = 0;
+        for piece in input.chunks(1000) {
+            let (events, err) = run(&mut d, piece.to_vec());
+            assert_eq!(err, None);
+            for event in events {
+                match event {
+                    Event::StreamData(Data::Buffered) => out.extend(d.take().unwrap()),
+                    Event::StreamStop => stops += 1,
+                    Event::StreamStart(Opcode::Binary) => {}
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        assert_eq!(stops, 1);
+        assert_eq!(out, data);
+    }
+
+    #[test]
+    fn rsv1_is_refused_without_the_extension_and_on_continuations() {
+        let (_, err) = run(
+            &mut server(),
+            compressed_frame(Opcode::Text, true, true, b"x"),
+        );
+        assert_eq!(err, Some(ProtocolError::UnexpectedRsv1));
+        let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
+        let mut input = compressed_frame(Opcode::Text, false, true, b"");
+        input.extend(compressed_frame(Opcode::Continuation, true, true, b""));
+        let (_, err) = run(&mut d, input);
+        assert_eq!(err, Some(ProtocolError::UnexpectedRsv1));
+        let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
+        let (_, err) = run(&mut d, compressed_frame(Opcode::Ping, true, true, b""));
+        assert_eq!(err, Some(ProtocolError::UnexpectedRsv1));
+    }
+
+    #[test]
+    fn a_bomb_stops_at_max_payload_without_inflating_the_rest() {
+        let limit = 1 << 20;
+        let zeros = vec![0u8; 10_000_000];
+        let payload = deflated(&mut Deflater::new(15, false, 9), &zeros);
+        assert!(
+            payload.len() < 20_000,
+            "10 MB of zeros deflate to {}",
+            payload.len()
+        );
+        for threshold in [NO_STREAM_THRESHOLD, 16] {
+            let mut d = deflating_server(limit, threshold);
+            let (_, err) = run(
+                &mut d,
+                compressed_frame(Opcode::Binary, true, true, &payload),
+            );
+            assert_eq!(err, Some(ProtocolError::MessageTooBig));
+            // What was held stays within the limit and one growth step.
+            let held = d.assembly.capacity() + d.completed.iter().map(Vec::capacity).sum::<usize>();
+            assert!(held <= limit as usize + 64 * 1024 + 1, "held {held}");
+        }
+    }
+
+    #[test]
+    fn a_message_exactly_at_max_payload_inflates() {
+        let data = vec![7u8; 5000];
+        let payload = deflated(&mut Deflater::new(15, false, 6), &data);
+        let mut d = deflating_server(5000, NO_STREAM_THRESHOLD);
+        let (events, err) = run(
+            &mut d,
+            compressed_frame(Opcode::Binary, true, true, &payload),
+        );
+        assert_eq!(
+            (events, err),
+            (vec![Event::Message(Opcode::Binary, Data::Buffered)], None)
+        );
+        assert_eq!(d.take().unwrap(), data);
+        let mut d = deflating_server(4999, NO_STREAM_THRESHOLD);
+        let (_, err) = run(
+            &mut d,
+            compressed_frame(Opcode::Binary, true, true, &payload),
+        );
+        assert_eq!(err, Some(ProtocolError::MessageTooBig));
+    }
+
+    #[test]
+    fn corrupt_streams_and_bad_utf8_inside_compressed_text_fail_with_1007() {
+        let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
+        let (_, err) = run(
+            &mut d,
+            compressed_frame(Opcode::Binary, true, true, &[0xff; 8]),
+        );
+        assert_eq!(err, Some(ProtocolError::InvalidCompressedData));
+        assert_eq!(ProtocolError::InvalidCompressedData.close_code(), 1007);
+        let bad = deflated(&mut Deflater::new(15, false, 6), b"ok \xc3\x28 not");
+        let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
+        let (_, err) = run(&mut d, compressed_frame(Opcode::Text, true, true, &bad));
+        assert_eq!(err, Some(ProtocolError::InvalidUtf8));
     }
 
     #[test]

@@ -38,17 +38,20 @@ pub enum ProtocolError {
     InvalidClosePayload,
     /// A close code that may not appear on the wire (§7.4).
     InvalidCloseCode(u16),
+    /// A compressed message that is not a valid DEFLATE stream (RFC 7692
+    /// §7.2.2; close 1007, as for any data inconsistent with its type).
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
     /// Every variant, in the order of [`ProtocolError::kind`].
-    pub const KINDS: usize = 14;
+    pub const KINDS: usize = 15;
 
     /// The close code the connection is failed with (§7.4.1).
     #[must_use]
     pub fn close_code(self) -> u16 {
         match self {
-            Self::InvalidUtf8 => 1007,
+            Self::InvalidUtf8 | Self::InvalidCompressedData => 1007,
             Self::MessageTooBig => 1009,
             _ => 1002,
         }
@@ -73,6 +76,7 @@ impl ProtocolError {
             Self::MessageTooBig => "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH",
             Self::InvalidUtf8 => "WS_ERR_INVALID_UTF8",
             Self::InvalidCloseCode(_) => "WS_ERR_INVALID_CLOSE_CODE",
+            Self::InvalidCompressedData => "WS_ERR_INVALID_COMPRESSED_DATA",
         }
     }
 
@@ -94,6 +98,7 @@ impl ProtocolError {
             Self::InvalidUtf8 => (11, 0),
             Self::InvalidClosePayload => (12, 0),
             Self::InvalidCloseCode(code) => (13, u32::from(code)),
+            Self::InvalidCompressedData => (14, 0),
         }
     }
 
@@ -115,6 +120,7 @@ impl ProtocolError {
             11 => Self::InvalidUtf8,
             12 => Self::InvalidClosePayload,
             13 => Self::InvalidCloseCode(u16::try_from(detail).ok()?),
+            14 => Self::InvalidCompressedData,
             _ => return None,
         })
     }
@@ -143,6 +149,7 @@ impl fmt::Display for ProtocolError {
             Self::InvalidUtf8 => f.write_str("Invalid UTF-8 in a text message or close reason"),
             Self::InvalidClosePayload => f.write_str("Close frame body of 1 byte"),
             Self::InvalidCloseCode(code) => write!(f, "Invalid close code {code}"),
+            Self::InvalidCompressedData => f.write_str("Invalid compressed data"),
         }
     }
 }

@@ -28,8 +28,9 @@ pub enum Event {
     Message(Opcode, Data),
     /// A streamed message begins.
     StreamStart(Opcode),
-    /// Bytes `start..end` of the chunk belong to the streamed message.
-    StreamData(usize, usize),
+    /// Bytes of the streamed message: a range of the chunk, or (for a
+    /// compressed message) the next inflated buffer to take.
+    StreamData(Data),
     /// The streamed message is complete (and its text valid UTF-8).
     StreamStop,
     /// A ping and its payload.

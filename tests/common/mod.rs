@@ -53,13 +53,14 @@ fn owned(decoder: &mut Decoder, chunk: &[u8], event: Event, seen: &mut Vec<Seen>
     let item = match event {
         Event::Message(op, d) => Seen::Message(op, data(decoder, d)),
         Event::StreamStart(op) => Seen::StreamStart(op),
-        Event::StreamData(a, b) => {
+        Event::StreamData(d) => {
+            let bytes = data(decoder, d);
             // Merge, so chunking does not change what is compared.
             if let Some(Seen::StreamData(prev)) = seen.last_mut() {
-                prev.extend_from_slice(&chunk[a..b]);
+                prev.extend_from_slice(&bytes);
                 return;
             }
-            Seen::StreamData(chunk[a..b].to_vec())
+            Seen::StreamData(bytes)
         }
         Event::StreamStop => Seen::StreamStop,
         Event::Ping(d) => Seen::Ping(data(decoder, d)),

@@ -1,0 +1,393 @@
+'use strict'
+
+// permessage-deflate (RFC 7692) as users meet it: against ws in both roles,
+// in headless Chromium, against a hostile peer's bomb, and in broadcasts.
+
+const net = require('node:net')
+const zlib = require('node:zlib')
+const crypto = require('node:crypto')
+const WebSocket = require('ws')
+const { Server, connect } = require('..')
+const { once } = require('./helpers/pair')
+const { wsFrame } = require('./helpers/frames')
+const { describeWithChromium, launchChromium } = require('./helpers/chromium')
+
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff])
+
+async function listening(options = {}) {
+  const server = new Server({ port: 0, host: '127.0.0.1', url: 'ws://localhost/', ...options })
+  await once(server, 'listening')
+  const url = `ws://127.0.0.1:${server.address().port}/`
+  return { server, url, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+/** JSON-like text that compresses well, different each time. */
+function json(bytes, seed = 0) {
+  const rows = []
+  let size = 2
+  for (let i = 0; size < bytes; i++) {
+    const row = JSON.stringify({ id: seed * 100000 + i, name: `user ${i}`, tags: ['a', 'b'] })
+    rows.push(row)
+    size += row.length + 1
+  }
+  return `[${rows.join(',')}]`
+}
+
+/** Collects `count` messages of a ws client or one of our sockets. */
+function collect(emitter, count) {
+  const got = []
+  return new Promise((resolve) => {
+    emitter.on('message', (data, isBinary) => {
+      got.push(isBinary === undefined || isBinary ? data : data.toString())
+      if (got.length === count) resolve(got)
+    })
+  })
+}
+
+describe('permessage-deflate with ws as the peer', () => {
+  it('our Server and a ws client: messages both ways arrive whole, compressed on the wire', async () => {
+    const { server, url, close } = await listening({ maxPayload: 8 << 20 })
+    server.on('message', (message, ws) => ws.send(message))
+    const opened = once(server, 'open')
+    const client = new WebSocket(url)
+    await once(client, 'open')
+    const [ws, , settings] = await opened
+    expect(client.extensions).toBe('permessage-deflate')
+    expect(settings.extensions['permessage-deflate'].serverNoContextTakeover).toBe(true)
+
+    const messages = [json(100), json(4000, 1), json(1 << 20, 2), crypto.randomBytes(70000)]
+    const echoed = collect(client, messages.length)
+    for (const m of messages) client.send(m)
+    // A fragmented compressed message (ws compresses across its fragments).
+    const fragments = json(50000, 3)
+    client.send(fragments.slice(0, 20000), { fin: false })
+    client.send(fragments.slice(20000), { fin: true })
+    const got = await echoed
+    expect(got.slice(0, 4)).toEqual(messages)
+    // JSON goes over the wire at a fraction of its size in both directions.
+    const sent = messages.reduce((n, m) => n + m.length, 0) + fragments.length
+    expect(client._socket.bytesRead).toBeLessThan(sent * 0.5)
+    expect(ws.bufferedAmount).toBe(0)
+    client.close()
+    await close()
+  })
+
+  it('keeps the compression context across messages when both sides agree to', async () => {
+    const { server, url, close } = await listening({
+      perMessageDeflate: { serverNoContextTakeover: false },
+    })
+    server.on('message', (message, ws) => ws.send(message))
+    const client = new WebSocket(url)
+    await once(client, 'open')
+    expect(client.extensions).toBe('permessage-deflate')
+    const message = json(2000, 7)
+    const echoed = collect(client, 50)
+    for (let i = 0; i < 50; i++) client.send(message)
+    expect(new Set(await echoed)).toEqual(new Set([message]))
+    // With the context kept, repeats cost a few bytes each.
+    expect(client._socket.bytesRead).toBeLessThan(message.length * 2)
+    client.close()
+    await close()
+  })
+
+  it('our client and a ws server with deflate: the same exchanges, context kept', async () => {
+    const wss = new WebSocket.Server({ port: 0, host: '127.0.0.1', perMessageDeflate: true })
+    await once(wss, 'listening')
+    wss.on('connection', (peer) =>
+      peer.on('message', (data, isBinary) => peer.send(data, { binary: isBinary })),
+    )
+    const socket = await connect(`ws://127.0.0.1:${wss.address().port}/`)
+    expect(socket.extensions).toEqual({
+      'permessage-deflate': {
+        serverNoContextTakeover: false,
+        clientNoContextTakeover: false,
+        serverMaxWindowBits: 15,
+        clientMaxWindowBits: 15,
+      },
+    })
+    const messages = [json(3000), json(3000), Buffer.from(json(200000, 1)), 'short']
+    const echoed = collect(socket, messages.length)
+    for (const m of messages) socket.send(m)
+    const got = await echoed
+    expect(got).toEqual(messages)
+    socket.close()
+    await once(socket, 'close')
+    await new Promise((resolve) => wss.close(resolve))
+  })
+
+  it('streams a compressed message both ways: stream() out, pipe back', async () => {
+    const { server, url, close } = await listening({ streamThreshold: 1024 })
+    server.on('open', (ws) => {
+      ws.on('stream:start', () => ws.pipe(ws))
+      ws.on('stream:stop', () => ws.unpipe(ws))
+    })
+    const socket = await connect(url, { streamThreshold: Infinity })
+    const parts = [json(5000, 1), json(70000, 2), json(10, 3)]
+    const echoed = collect(socket, 1)
+    for (const part of parts) socket.stream(part)
+    socket.stream()
+    const [got] = await echoed
+    expect(got).toBe(parts.join(''))
+    socket.close()
+    await close()
+  })
+
+  it('sends nothing compressed to a peer that did not agree, and honours perMessageDeflate: false', async () => {
+    const { server, url, close } = await listening({ perMessageDeflate: false })
+    server.on('message', (message, ws) => ws.send(message))
+    const client = new WebSocket(url)
+    await once(client, 'open')
+    expect(client.extensions).toBe('')
+    const message = json(5000)
+    const echoed = collect(client, 1)
+    client.send(message)
+    expect(await echoed).toEqual([message])
+    expect(client._socket.bytesRead).toBeGreaterThan(message.length)
+    client.close()
+    await close()
+  })
+})
+
+/** A raw TCP client that completed a handshake offering permessage-deflate. */
+async function rawClient(url, offer = 'permessage-deflate') {
+  const { port } = new URL(url)
+  const socket = net.connect(Number(port), '127.0.0.1')
+  await once(socket, 'connect')
+  socket.write(
+    'GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+      `Sec-WebSocket-Extensions: ${offer}\r\n\r\n`,
+  )
+  let received = Buffer.alloc(0)
+  socket.on('data', (chunk) => {
+    received = Buffer.concat([received, chunk])
+  })
+  const headerEnd = async () => {
+    while (received.indexOf('\r\n\r\n') < 0) await once(socket, 'data')
+    return received.indexOf('\r\n\r\n') + 4
+  }
+  const end = await headerEnd()
+  return {
+    socket,
+    head: received.subarray(0, end).toString(),
+    /** Everything after the 101, once `bytes` of it arrived. */
+    async after(bytes) {
+      while (received.length - end < bytes) await once(socket, 'data')
+      return received.subarray(end)
+    },
+  }
+}
+
+/** A masked compressed data frame carrying `deflated`. */
+function compressedFrame(opcode, deflated) {
+  return wsFrame(opcode, deflated, { mask: true, rsv1: true })
+}
+
+describe('permessage-deflate against a hostile peer', () => {
+  /** 10 MB of DEFLATE that inflates to 10 GB of zeros: one 100 MB block, flushed, repeated. */
+  function bomb() {
+    const block = zlib.deflateRawSync(Buffer.alloc(100 << 20), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      level: 9,
+    })
+    return Buffer.concat(Array(100).fill(block))
+  }
+
+  it.each([
+    ['whole', {}],
+    ['streamed', { streamThreshold: 1024 }],
+  ])(
+    'stops a bomb at maxPayload while inflating (%s): 1009, memory bounded, others unharmed',
+    async (name, options) => {
+      const { server, url, close } = await listening({ maxPayload: 1 << 20, ...options })
+      const errors = []
+      server.on('error', (err) => errors.push(err))
+      server.on('open', (ws) => {
+        if (options.streamThreshold) ws.on('stream:start', () => ws.resume())
+      })
+      const bystander = new WebSocket(url)
+      await once(bystander, 'open')
+      const payload = bomb()
+      expect(payload.length).toBeLessThan(11 << 20)
+      const before = process.memoryUsage().rss
+      const peer = await rawClient(url)
+      const closed = once(server, 'close')
+      peer.socket.write(compressedFrame(0x2, payload))
+      const [code] = await closed
+      const grown = process.memoryUsage().rss - before
+      expect(code).toBe(1009)
+      expect(errors.map((e) => e.code)).toEqual(['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'])
+      // The 10 MB frame itself is read and buffered; what it inflates to is not.
+      expect(grown).toBeLessThan(64 << 20)
+      const answer = collect(bystander, 1)
+      bystander.send('still here')
+      server.on('message', (m, ws) => ws.send(m))
+      expect((await answer).map(String)).toEqual(['still here'])
+      peer.socket.destroy()
+      bystander.close()
+      await close()
+    },
+    60000,
+  )
+
+  it('closes with 1007 on compressed data that is not DEFLATE', async () => {
+    const { server, url, close } = await listening()
+    const errors = []
+    server.on('error', (err) => errors.push(err))
+    const peer = await rawClient(url)
+    const closed = once(server, 'close')
+    peer.socket.write(compressedFrame(0x1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00])))
+    expect((await closed)[0]).toBe(1007)
+    expect(errors[0].code).toBe('WS_ERR_INVALID_COMPRESSED_DATA')
+    peer.socket.destroy()
+    await close()
+  })
+
+  it('refuses RSV1 from a peer that did not negotiate the extension with 1002', async () => {
+    const { server, url, close } = await listening()
+    const peer = await rawClient(url, 'x-unknown')
+    expect(peer.head).not.toMatch(/Sec-WebSocket-Extensions/i)
+    const closed = once(server, 'close')
+    server.on('error', () => {})
+    peer.socket.write(compressedFrame(0x1, zlib.deflateRawSync('hi')))
+    expect((await closed)[0]).toBe(1002)
+    peer.socket.destroy()
+    await close()
+  })
+
+  it.each([
+    ['an unknown parameter', 'permessage-deflate; foo', 101],
+    [
+      'a duplicated parameter',
+      'permessage-deflate; server_no_context_takeover; server_no_context_takeover',
+      101,
+    ],
+    ['a window of 16', 'permessage-deflate; client_max_window_bits=16', 101],
+    ['a malformed header', 'permessage-deflate;;', 400],
+  ])('declines an offer with %s (or refuses a malformed header)', async (name, offer, status) => {
+    const { url, close } = await listening()
+    const peer = await rawClient(url, offer)
+    expect(peer.head).toMatch(new RegExp(`^HTTP/1.1 ${status} `))
+    expect(peer.head).not.toMatch(/Sec-WebSocket-Extensions/i)
+    peer.socket.destroy()
+    await close()
+  })
+})
+
+describe('Server.broadcast with permessage-deflate', () => {
+  it('compresses a message once and writes the same bytes to every socket', async () => {
+    const { server, url, close } = await listening()
+    const peers = []
+    for (let i = 0; i < 3; i++) {
+      const opened = once(server, 'open')
+      peers.push(await rawClient(url))
+      await opened
+    }
+    const message = json(20000)
+    server.broadcast({}, message)
+    await Promise.all(peers.map((p) => p.after(100)))
+    // Let the rest of the frame arrive.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const frames = await Promise.all(peers.map((p) => p.after(0)))
+    expect(frames[1]).toEqual(frames[0])
+    expect(frames[2]).toEqual(frames[0])
+    // One text frame, RSV1 set, that inflates to the message.
+    const frame = frames[0]
+    expect(frame[0]).toBe(0x80 | 0x40 | 0x1)
+    const start = (frame[1] & 0x7f) === 126 ? 4 : 2
+    const inflated = zlib.inflateRawSync(Buffer.concat([frame.subarray(start), TAIL]), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    })
+    expect(inflated.toString()).toBe(message)
+    expect(frame.length).toBeLessThan(message.length / 3)
+    for (const p of peers) p.socket.destroy()
+    await close()
+  })
+})
+
+describe('perMessageDeflate options', () => {
+  it('are checked, naming the bad one', () => {
+    expect(() => new Server({ perMessageDeflate: 'yes' })).toThrow(
+      /"options.perMessageDeflate" argument must be a boolean or an object/,
+    )
+    expect(() => new Server({ perMessageDeflate: { serverMaxWindowBits: 7 } })).toThrow(
+      /"options.perMessageDeflate.serverMaxWindowBits" argument must be an integer from 8 to 15/,
+    )
+    expect(() => new Server({ perMessageDeflate: { level: 10 } })).toThrow(
+      /"options.perMessageDeflate.level"/,
+    )
+    expect(() => new Server({ perMessageDeflate: { clientNoContextTakeover: 1 } })).toThrow(
+      TypeError,
+    )
+    expect(() => new Server({ perMessageDeflate: { memLevel: 8 } })).toThrow(/memLevel/)
+  })
+
+  it('a threshold leaves small messages uncompressed', async () => {
+    const { server, url, close } = await listening({ perMessageDeflate: { threshold: 4096 } })
+    const opened = once(server, 'open')
+    const peer = await rawClient(url)
+    const [ws] = await opened
+    ws.send(json(2000))
+    ws.send(json(5000))
+    const wire = await peer.after(2004)
+    expect(wire[0]).toBe(0x81)
+    // The next message, above the threshold, is compressed.
+    expect(wire[2 + 2 + wire.readUInt16BE(2)] & 0x40).toBe(0x40)
+    peer.socket.destroy()
+    await close()
+  })
+})
+
+describeWithChromium('permessage-deflate in headless Chromium', () => {
+  let browser
+  beforeAll(async () => {
+    browser = await launchChromium()
+  }, 60000)
+  afterAll(async () => {
+    if (browser) await browser.close()
+  })
+
+  it('negotiates the extension and exchanges compressed messages both ways', async () => {
+    const { server, url, close } = await listening()
+    let wireIn = 0
+    server.on('open', (ws, request) => {
+      request.socket.on('data', (chunk) => {
+        wireIn += chunk.length
+      })
+    })
+    server.on('message', (message, ws) => ws.send(message))
+    const page = await browser.newPage()
+    const text = json(100000)
+    const result = await page.evaluate(
+      ([target, message]) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(target)
+          ws.binaryType = 'arraybuffer'
+          const got = []
+          ws.onerror = () => reject(new Error('WebSocket error'))
+          ws.onopen = () => {
+            ws.send(message)
+            ws.send(new TextEncoder().encode(message))
+          }
+          ws.onmessage = (event) => {
+            got.push(
+              typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data),
+            )
+            if (got.length === 2) {
+              resolve({ extensions: ws.extensions, same: got.every((g) => g === message) })
+              ws.close()
+            }
+          }
+        }),
+      [url, text],
+    )
+    expect(result).toEqual({
+      extensions: 'permessage-deflate; server_no_context_takeover',
+      same: true,
+    })
+    // Chromium compressed what it sent: two 100 KB messages took far less.
+    expect(wireIn).toBeLessThan(text.length / 2)
+    await page.close()
+    await close()
+  }, 60000)
+})
