@@ -10,7 +10,7 @@ const WebSocket = require('ws')
 const { Server, connect } = require('..')
 const { once } = require('./helpers/pair')
 const { wsFrame } = require('./helpers/frames')
-const { describeWithChromium, launchChromium } = require('./helpers/chromium')
+const { describeWithChromium, useChromium } = require('./helpers/chromium')
 
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff])
 
@@ -339,13 +339,7 @@ describe('perMessageDeflate options', () => {
 })
 
 describeWithChromium('permessage-deflate in headless Chromium', () => {
-  let browser
-  beforeAll(async () => {
-    browser = await launchChromium()
-  }, 60000)
-  afterAll(async () => {
-    if (browser) await browser.close()
-  })
+  const browser = useChromium()
 
   it('negotiates the extension and exchanges compressed messages both ways', async () => {
     const { server, url, close } = await listening()
@@ -356,7 +350,7 @@ describeWithChromium('permessage-deflate in headless Chromium', () => {
       })
     })
     server.on('message', (message, ws) => ws.send(message))
-    const page = await browser.newPage()
+    const page = await browser().newPage()
     const text = json(100000)
     const result = await page.evaluate(
       ([target, message]) =>

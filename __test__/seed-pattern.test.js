@@ -14,7 +14,7 @@ const { Socket, Server } = require('..')
 const { tcpPair, once } = require('./helpers/pair')
 const { hex, wsFrame, readFrames } = require('./helpers/frames')
 const { readmeBlock, runExample, freePort, ROOT } = require('./helpers/readme')
-const { describeWithChromium, launchChromium } = require('./helpers/chromium')
+const { describeWithChromium, useChromium } = require('./helpers/chromium')
 
 const TEXT = 0x1
 const BINARY = 0x2
@@ -282,16 +282,10 @@ describe("the README's server", () => {
   )
 
   describeWithChromium('in headless Chromium', () => {
-    let browser
-    beforeAll(async () => {
-      browser = await launchChromium()
-    }, 60000)
-    afterAll(async () => {
-      if (browser) await browser.close()
-    })
+    const browser = useChromium()
 
     it('answers 16 KiB, 1 MiB and 10 MiB messages from the browser', async () => {
-      const page = await browser.newPage()
+      const page = await browser().newPage()
       const lengths = await page.evaluate(async (url) => {
         const ws = new WebSocket(url)
         const replies = []

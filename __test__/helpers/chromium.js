@@ -45,4 +45,19 @@ async function launchChromium() {
   })
 }
 
-module.exports = { describeWithChromium, launchChromium, CHROMIUM }
+/**
+ * Launches Chromium before the tests of the enclosing `describe` and closes
+ * it after them; returns a function that gives the browser.
+ */
+function useChromium() {
+  let browser = null
+  beforeAll(async () => {
+    browser = await launchChromium()
+  }, 60000)
+  afterAll(async () => {
+    if (browser) await browser.close()
+  })
+  return () => browser
+}
+
+module.exports = { describeWithChromium, launchChromium, useChromium, CHROMIUM }

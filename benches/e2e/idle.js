@@ -4,15 +4,32 @@
 // connections to our Server and to ws's WebSocketServer, each in a fresh
 // process, and prints what each socket costs the server in RSS, JS heap and
 // external memory (after a full GC, minus the server's own baseline); with
-// WELCOME=1 each server first sends every socket one message.
+// WELCOME=1 each server first sends every socket one message. DEFLATE=1:
+// the clients offer permessage-deflate (ws's server turns it on) and each
+// sends one compressed message, so what compression holds per socket counts
+// (with WELCOME=1 the welcome is 2 KiB, compressed too).
 //   node benches/e2e/idle.js [N]
 
 const net = require('node:net')
 const path = require('node:path')
+const zlib = require('node:zlib')
 const { spawn } = require('node:child_process')
 
 const N = Number(process.argv[2] || 10000)
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
+const DEFLATE = process.env.DEFLATE === '1'
+const OFFER = DEFLATE
+  ? 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n'
+  : ''
+
+/** A masked (zero key) compressed text frame: what a browser sends. */
+function compressedFrame() {
+  const deflated = zlib.deflateRawSync('hello websocket '.repeat(100), {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  })
+  const payload = deflated.subarray(0, deflated.length - 4)
+  return Buffer.concat([Buffer.from([0xc1, 0x80 | payload.length, 0, 0, 0, 0]), payload])
+}
 
 function lines(child) {
   const waiting = []
@@ -35,11 +52,13 @@ function open(port) {
     socket.once('error', reject)
     socket.write(
       `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n${OFFER}\r\n`,
     )
     socket.once('data', (chunk) => {
-      if (chunk.toString('latin1').startsWith('HTTP/1.1 101')) resolve(socket)
-      else reject(new Error(chunk.toString('latin1').split('\r\n')[0]))
+      if (chunk.toString('latin1').startsWith('HTTP/1.1 101')) {
+        if (DEFLATE) socket.write(compressedFrame())
+        resolve(socket)
+      } else reject(new Error(chunk.toString('latin1').split('\r\n')[0]))
     })
   })
 }

@@ -60,6 +60,20 @@ for (const name of ['medium', 'large-bin', 'large-text']) {
 for (const [name, args] of Object.entries(SIZES)) {
   SCENARIOS[`client-${name}`] = { role: 'client', args, ours: 'ours', ws: 'ws' }
 }
+// permessage-deflate, both servers at zlib level 6 with a 1 KiB threshold,
+// no context takeover either way (the load generator asks for it): JSON-like
+// text, 50 connections. The table adds the compression each server achieved.
+for (const [name, size, messages] of [
+  ['deflate-1k', 1024, 2000],
+  ['deflate-64k', 65536, 100],
+]) {
+  SCENARIOS[name] = {
+    role: 'server',
+    args: `--connections 50 --messages ${messages} --size ${size} --json --deflate --pipeline 1`,
+    ours: OURS,
+    ws: `env DEFLATE=1 ${WS}`,
+  }
+}
 
 const pinnable = os.cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
 const pin = (cpu, argv) => (pinnable ? ['taskset', '-c', String(cpu), ...argv] : argv)
@@ -269,6 +283,9 @@ async function main() {
       p99Ours: median(runs.ours.map((r) => r.lat_ms_p99)),
       p99Ws: median(runs.ws.map((r) => r.lat_ms_p99)),
       flag: clientBound ? 'CLIENT-BOUND?' : '',
+      // Wire bytes per message byte the server sent (compressed scenarios).
+      wireOurs: median(runs.ours.map((r) => r.wire_in / r.payload_in)),
+      wireWs: median(runs.ws.map((r) => r.wire_in / r.payload_in)),
     })
   }
   console.log(
@@ -280,6 +297,14 @@ async function main() {
       `| ${r.name} | ${r.role} | ${fmt(r.ours)} | ${fmt(r.ws)} | **${fmt(r.ratio, 2)}** (${fmt(r.ratioMin, 2)}-${fmt(r.ratioMax, 2)}) | ` +
         `${fmt(r.rssOurs, 1)} / ${fmt(r.rssWs, 1)} | ${fmt(r.p99Ours, 2)} / ${fmt(r.p99Ws, 2)} | ${r.flag} |`,
     )
+  }
+  const compressed = rows.filter((r) => r.name.startsWith('deflate-'))
+  if (compressed.length > 0) {
+    console.log('\n| scenario | wire bytes / message bytes, ours | ws |')
+    console.log('| --- | --- | --- |')
+    for (const r of compressed) {
+      console.log(`| ${r.name} | ${fmt(r.wireOurs, 3)} | ${fmt(r.wireWs, 3)} |`)
+    }
   }
   if (process.env.JSON) fs.writeFileSync(process.env.JSON, `${JSON.stringify(rows, null, 2)}\n`)
   process.exit(failed ? 1 : 0)

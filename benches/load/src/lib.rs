@@ -76,7 +76,12 @@ pub fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of stat; `after` starts at field 3.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -104,7 +109,14 @@ pub fn payload(size: usize, text: bool, ascii: bool) -> Vec<u8> {
     let pieces: &[&str] = if ascii {
         &["websocket "]
     } else {
-        &["hello wörld ", "ascii text ", "日本語 ", "more plain ascii ", "😀 ", "ñandú "]
+        &[
+            "hello wörld ",
+            "ascii text ",
+            "日本語 ",
+            "more plain ascii ",
+            "😀 ",
+            "ñandú ",
+        ]
     };
     out.extend_from_slice(&b"0000000000000000"[..size.min(16)]);
     let mut i = 0;
@@ -118,6 +130,29 @@ pub fn payload(size: usize, text: bool, ascii: bool) -> Vec<u8> {
         }
         i += 1;
     }
+    out
+}
+
+/// JSON-like text of `size` bytes (an array of small records, as an API or
+/// a chat sends), for the compression scenarios. The first 16 bytes are
+/// ASCII digits for the index stamp.
+#[must_use]
+pub fn json_payload(size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size + 64);
+    out.extend_from_slice(&b"0000000000000000"[..size.min(16)]);
+    out.push(b'[');
+    let mut i = 0;
+    while out.len() < size {
+        let row = format!(
+            "{{\"id\":{i},\"user\":\"user-{}\",\"score\":{},\"tags\":[\"a\",\"b{}\"],\"ok\":true}},",
+            i * 7 % 1000,
+            i * 13 % 997,
+            i % 5
+        );
+        out.extend_from_slice(row.as_bytes());
+        i += 1;
+    }
+    out.truncate(size);
     out
 }
 

@@ -24,7 +24,10 @@ async fn serve(mut stream: TcpStream) -> Result<(), String> {
             let head = String::from_utf8_lossy(&buf[..end]).to_string();
             let key = head
                 .lines()
-                .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("sec-websocket-key")))
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(k, _)| k.eq_ignore_ascii_case("sec-websocket-key"))
+                })
                 .map(|(_, v)| v.trim().to_string())
                 .ok_or("no key")?;
             buf.drain(..end + 4);
@@ -35,7 +38,10 @@ async fn serve(mut stream: TcpStream) -> Result<(), String> {
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
         websockets::handshake::accept_key(&key)
     );
-    stream.write_all(answer.as_bytes()).await.map_err(|e| e.to_string())?;
+    stream
+        .write_all(answer.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut config = Config::new(Role::Server);
     config.stream_threshold = NO_STREAM_THRESHOLD;
     config.max_payload = 1 << 30;
@@ -45,10 +51,14 @@ async fn serve(mut stream: TcpStream) -> Result<(), String> {
         let mut events = Vec::new();
         let mut at = 0;
         while at < buf.len() {
-            let used = decoder.push(&mut buf[at..], &mut events).map_err(|e| e.to_string())?;
+            let used = decoder
+                .push(&mut buf[at..], &mut events)
+                .map_err(|e| e.to_string())?;
             for event in events.drain(..) {
                 match event {
-                    Event::Message(op, Data::Range(a, b)) => out.extend(frame(op, &buf[at + a..at + b], None)),
+                    Event::Message(op, Data::Range(a, b)) => {
+                        out.extend(frame(op, &buf[at + a..at + b], None))
+                    }
                     Event::Message(op, Data::Buffered) => {
                         let payload = decoder.take().unwrap_or_default();
                         out.extend(frame(op, &payload, None));
@@ -80,14 +90,22 @@ async fn serve(mut stream: TcpStream) -> Result<(), String> {
 }
 
 fn main() {
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async move {
         let listener = Rc::new(TcpListener::bind(("127.0.0.1", port)).await.expect("bind"));
         println!("echo on {}", listener.local_addr().expect("address").port());
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             tokio::task::spawn_local(async move {
                 let _ = serve(stream).await;
             });

@@ -3,7 +3,12 @@
 //! own CPU time.
 //!
 //! load --url ws://127.0.0.1:PORT/ --connections C --messages M --size BYTES
-//!      [--text [--ascii] | --binary] [--pipeline P] [--duration-limit S]
+//!      [--text [--ascii] | --json | --binary] [--deflate] [--pipeline P]
+//!      [--duration-limit S]
+//!
+//! `--deflate` offers permessage-deflate with no context takeover either way
+//! (each message compressed on its own, so both servers compress the same
+//! bytes the same way) and reports the compression the server achieved.
 //!
 //! Each connection keeps at most P messages in flight; frames ready together
 //! go out in one write. Every echo is checked byte for byte (each message
@@ -17,8 +22,14 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+use websockets::deflate::{Deflater, Inflater};
 use websockets::protocol::Opcode;
-use websockets_load::{cpu_seconds, frame, loopback, next_frame, payload, percentile, stamp, Rng};
+use websockets_load::{
+    cpu_seconds, frame, json_payload, loopback, next_frame, payload, percentile, stamp, Rng,
+};
+
+/// What the client offers with `--deflate`.
+const OFFER: &str = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
 
 struct Args {
     host_port: String,
@@ -28,6 +39,8 @@ struct Args {
     size: usize,
     text: bool,
     ascii: bool,
+    json: bool,
+    deflate: bool,
     pipeline: usize,
     limit: f64,
 }
@@ -41,6 +54,8 @@ fn parse_args() -> Result<Args, String> {
         size: 64,
         text: false,
         ascii: false,
+        json: false,
+        deflate: false,
         pipeline: 1,
         limit: 30.0,
     };
@@ -63,6 +78,11 @@ fn parse_args() -> Result<Args, String> {
             "--duration-limit" => args.limit = value()?.parse().map_err(|e| format!("{e}"))?,
             "--text" => args.text = true,
             "--ascii" => args.ascii = true,
+            "--json" => {
+                args.text = true;
+                args.json = true;
+            }
+            "--deflate" => args.deflate = true,
             "--binary" => args.text = false,
             _ => return Err(format!("unknown argument {flag}")),
         }
@@ -79,6 +99,9 @@ struct Outcome {
     errors: usize,
     first_error: Option<String>,
     rtts_ms: Vec<f64>,
+    /// Payload bytes received as they came over the wire, and as messages.
+    wire_in: u64,
+    payload_in: u64,
 }
 
 async fn handshake(args: &Args) -> Result<(TcpStream, Vec<u8>), String> {
@@ -88,12 +111,20 @@ async fn handshake(args: &Args) -> Result<(TcpStream, Vec<u8>), String> {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
     let key = websockets::handshake::encode_key(&nonce);
+    let extensions = if args.deflate {
+        format!("Sec-WebSocket-Extensions: {OFFER}\r\n")
+    } else {
+        String::new()
+    };
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extensions}\r\n",
         args.path, args.host_port
     );
-    stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut buf = Vec::with_capacity(4096);
     loop {
         let mut chunk = [0u8; 4096];
@@ -105,11 +136,24 @@ async fn handshake(args: &Args) -> Result<(TcpStream, Vec<u8>), String> {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_string();
             if !head.starts_with("HTTP/1.1 101") {
-                return Err(format!("handshake refused: {}", head.lines().next().unwrap_or("")));
+                return Err(format!(
+                    "handshake refused: {}",
+                    head.lines().next().unwrap_or("")
+                ));
             }
             let accept = websockets::handshake::accept_key(&key);
-            if !head.to_ascii_lowercase().contains(&accept.to_ascii_lowercase()) {
+            if !head
+                .to_ascii_lowercase()
+                .contains(&accept.to_ascii_lowercase())
+            {
                 return Err("wrong Sec-WebSocket-Accept".into());
+            }
+            if args.deflate
+                && !head
+                    .to_ascii_lowercase()
+                    .contains("sec-websocket-extensions: permessage-deflate")
+            {
+                return Err("the server did not accept permessage-deflate".into());
             }
             return Ok((stream, buf.split_off(end + 4)));
         }
@@ -125,17 +169,31 @@ async fn run_connection(
     let (mut reader, mut writer) = stream.into_split();
     let window = Rc::new(Semaphore::new(args.pipeline));
     let sent_at: Rc<std::cell::RefCell<VecDeque<Instant>>> = Rc::default();
-    let opcode = if args.text { Opcode::Text } else { Opcode::Binary };
+    let opcode = if args.text {
+        Opcode::Text
+    } else {
+        Opcode::Binary
+    };
 
     let writer_task = {
-        let (args, template, window, sent_at) = (args.clone(), template.clone(), window.clone(), sent_at.clone());
+        let (args, template, window, sent_at) = (
+            args.clone(),
+            template.clone(),
+            window.clone(),
+            sent_at.clone(),
+        );
         tokio::task::spawn_local(async move {
             let mut rng = Rng::new();
             let mut message = template.as_ref().clone();
+            // Level 1: the client's own compressing must not be what limits the run.
+            let mut deflater = args.deflate.then(|| Deflater::new(15, true, 1));
+            let mut compressed = Vec::new();
             let mut batch = Vec::new();
             let mut next = 0;
             while next < args.messages {
-                let Ok(permit) = window.acquire().await else { return None };
+                let Ok(permit) = window.acquire().await else {
+                    return None;
+                };
                 permit.forget();
                 let mut count = 1;
                 while next + count < args.messages {
@@ -151,7 +209,15 @@ async fn run_connection(
                 let now = Instant::now();
                 for _ in 0..count {
                     stamp(&mut message, next as u64);
-                    batch.extend(frame(opcode, &message, Some(rng.key())));
+                    if let Some(deflater) = deflater.as_mut() {
+                        compressed.clear();
+                        deflater.deflate(&message, true, &mut compressed);
+                        let mut f = frame(opcode, &compressed, Some(rng.key()));
+                        f[0] |= 0x40; // RSV1: a compressed message
+                        batch.extend(f);
+                    } else {
+                        batch.extend(frame(opcode, &message, Some(rng.key())));
+                    }
                     sent_at.borrow_mut().push_back(now);
                     next += 1;
                 }
@@ -171,6 +237,8 @@ async fn run_connection(
     let mut chunk = vec![0u8; 256 * 1024];
     // A streamed echo comes back fragmented: its frames are joined here.
     let mut message: Option<(Opcode, Vec<u8>)> = None;
+    let mut compressed = false;
+    let mut inflater = Inflater::new(15, true);
     'read: while received < args.messages {
         while let Some((header, start, end)) = next_frame(&buf) {
             match (&mut message, header.opcode) {
@@ -179,13 +247,30 @@ async fn run_connection(
                     buf.drain(..end);
                     continue;
                 }
-                _ => message = Some((header.opcode, buf[start..end].to_vec())),
+                _ => {
+                    compressed = header.rsv1;
+                    message = Some((header.opcode, buf[start..end].to_vec()));
+                }
             }
+            outcome.wire_in += (end - start) as u64;
             buf.drain(..end);
             if !header.fin {
                 continue;
             }
-            let Some((op, data)) = message.take() else { continue };
+            let Some((op, mut data)) = message.take() else {
+                continue;
+            };
+            if compressed {
+                let mut out = Vec::with_capacity(args.size + 64);
+                if inflater
+                    .inflate(&data, true, &mut out, args.size + 64)
+                    .is_err()
+                {
+                    out.clear();
+                }
+                data = out;
+            }
+            outcome.payload_in += data.len() as u64;
             let good = op == opcode && {
                 stamp(&mut expected, received as u64);
                 data == expected
@@ -195,7 +280,10 @@ async fn run_connection(
             } else {
                 outcome.errors += 1;
                 outcome.first_error.get_or_insert_with(|| {
-                    format!("message {received}: wrong echo (opcode {op:?}, {} bytes)", data.len())
+                    format!(
+                        "message {received}: wrong echo (opcode {op:?}, {} bytes)",
+                        data.len()
+                    )
                 });
             }
             if let Some(at) = sent_at.borrow_mut().pop_front() {
@@ -214,12 +302,18 @@ async fn run_connection(
     }
     if received < args.messages {
         outcome.errors += args.messages - received;
-        outcome.first_error.get_or_insert_with(|| format!("{} echoes missing", args.messages - received));
+        outcome
+            .first_error
+            .get_or_insert_with(|| format!("{} echoes missing", args.messages - received));
     }
     // Close politely: a masked 1000, then wait briefly for the server's close.
     if let Ok(Some(writer)) = writer_task.await {
         if let Ok(mut stream) = reader.reunite(writer) {
-            let close = frame(Opcode::Close, &1000u16.to_be_bytes(), Some(Rng::new().key()));
+            let close = frame(
+                Opcode::Close,
+                &1000u16.to_be_bytes(),
+                Some(Rng::new().key()),
+            );
             let _ = stream.write_all(&close).await;
             let _ = tokio::time::timeout(Duration::from_millis(500), stream.read(&mut chunk)).await;
         }
@@ -229,7 +323,11 @@ async fn run_connection(
 
 /// A number for JSON: `null` when there is none (no echo came back).
 fn json_number(value: f64) -> String {
-    if value.is_finite() { format!("{value:.3}") } else { "null".into() }
+    if value.is_finite() {
+        format!("{value:.3}")
+    } else {
+        "null".into()
+    }
 }
 
 fn main() {
@@ -240,10 +338,17 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let local = tokio::task::LocalSet::new();
     let result = local.block_on(&runtime, async {
-        let template = Rc::new(payload(args.size, args.text, args.ascii));
+        let template = Rc::new(if args.json {
+            json_payload(args.size)
+        } else {
+            payload(args.size, args.text, args.ascii)
+        });
         let connect_start = Instant::now();
         let mut streams = Vec::new();
         for _ in 0..args.connections {
@@ -257,7 +362,9 @@ fn main() {
         let start = Instant::now();
         let tasks: Vec<_> = streams
             .into_iter()
-            .map(|(s, rest)| tokio::task::spawn_local(run_connection(args.clone(), template.clone(), s, rest)))
+            .map(|(s, rest)| {
+                tokio::task::spawn_local(run_connection(args.clone(), template.clone(), s, rest))
+            })
             .collect();
         let limit = Duration::from_secs_f64(args.limit);
         let mut outcomes = Vec::new();
@@ -269,25 +376,39 @@ fn main() {
                 _ => timed_out = true,
             }
         }
-        Ok((outcomes, start.elapsed().as_secs_f64(), connect_s, cpu_seconds() - cpu_start, timed_out))
+        Ok((
+            outcomes,
+            start.elapsed().as_secs_f64(),
+            connect_s,
+            cpu_seconds() - cpu_start,
+            timed_out,
+        ))
     });
     match result {
         Err(e) => {
-            println!("{{\"ok\":0,\"errors\":1,\"conn_errors\":1,\"first_error\":{:?}}}", e);
+            println!(
+                "{{\"ok\":0,\"errors\":1,\"conn_errors\":1,\"first_error\":{:?}}}",
+                e
+            );
             std::process::exit(2);
         }
         Ok((outcomes, wall_s, connect_s, cpu_s, timed_out)) => {
             let ok: usize = outcomes.iter().map(|o| o.ok).sum();
             let mut errors: usize = outcomes.iter().map(|o| o.errors).sum();
             if timed_out {
-                errors += args.connections * args.messages - ok - errors.min(args.connections * args.messages - ok);
+                errors += args.connections * args.messages
+                    - ok
+                    - errors.min(args.connections * args.messages - ok);
             }
             let first_error = outcomes.iter().find_map(|o| o.first_error.clone());
+            let wire_in: u64 = outcomes.iter().map(|o| o.wire_in).sum();
+            let payload_in: u64 = outcomes.iter().map(|o| o.payload_in).sum();
             let mut rtts: Vec<f64> = outcomes.into_iter().flat_map(|o| o.rtts_ms).collect();
             rtts.sort_by(f64::total_cmp);
             println!(
                 "{{\"ok\":{ok},\"errors\":{errors},\"timed_out\":{timed_out},\"wall_s\":{wall_s:.4},\"connect_s\":{connect_s:.4},\
-                 \"msgs_per_s\":{:.1},\"lat_ms_p50\":{},\"lat_ms_p99\":{},\"client_cpu_pct\":{:.1},\"first_error\":{:?}}}",
+                 \"msgs_per_s\":{:.1},\"lat_ms_p50\":{},\"lat_ms_p99\":{},\"client_cpu_pct\":{:.1},\
+                 \"wire_in\":{wire_in},\"payload_in\":{payload_in},\"first_error\":{:?}}}",
                 ok as f64 / wall_s,
                 json_number(percentile(&rtts, 50.0)),
                 json_number(percentile(&rtts, 99.0)),
