@@ -10,7 +10,8 @@
 //! the core only says what was received.
 //!
 //! [`permessage_deflate`] negotiates RFC 7692's extension and [`deflate`] is
-//! its codec, both sans-IO too; neither is wired to the binding yet.
+//! its codec, both sans-IO too; the decoder inflates with it, and the
+//! binding's `Deflate` compresses what JS sends.
 //!
 //! The `node` feature adds the napi binding (`src/binding/`), a thin adapter
 //! that packs events into integers so one native call handles one socket read.

@@ -391,24 +391,32 @@ impl Decoder {
         if !end_of_message {
             return Ok(());
         }
-        self.end_message(opcode)?;
-        if delivery == Delivery::Stream {
-            sink.emit(Event::StreamStop);
-        } else if in_place && single_frame {
-            sink.emit(Event::Message(opcode, Data::Range(pos, pos + slice.len())));
-        } else {
-            self.completed.push_back(std::mem::take(&mut self.assembly));
-            sink.emit(Event::Message(opcode, Data::Buffered));
-        }
-        Ok(())
+        let range = (in_place && single_frame).then_some((pos, pos + slice.len()));
+        self.end_message(opcode, delivery, range, sink)
     }
 
-    /// Text ends on a character boundary; the message is over.
-    fn end_message(&mut self, opcode: Opcode) -> Result<(), ProtocolError> {
+    /// The message is over: its text must end on a character boundary, and
+    /// it is reported as the end of a stream, as `in_place` (a range of the
+    /// chunk), or as the buffer assembled (or inflated) for it.
+    fn end_message(
+        &mut self,
+        opcode: Opcode,
+        delivery: Delivery,
+        in_place: Option<(usize, usize)>,
+        sink: &mut impl Sink,
+    ) -> Result<(), ProtocolError> {
         if opcode == Opcode::Text {
             self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
         }
         self.message = None;
+        if delivery == Delivery::Stream {
+            sink.emit(Event::StreamStop);
+        } else if let Some((start, end)) = in_place {
+            sink.emit(Event::Message(opcode, Data::Range(start, end)));
+        } else {
+            self.completed.push_back(std::mem::take(&mut self.assembly));
+            sink.emit(Event::Message(opcode, Data::Buffered));
+        }
         Ok(())
     }
 
@@ -462,14 +470,7 @@ impl Decoder {
         if !end_of_message {
             return Ok(());
         }
-        self.end_message(opcode)?;
-        if delivery == Delivery::Stream {
-            sink.emit(Event::StreamStop);
-        } else {
-            self.completed.push_back(std::mem::take(&mut self.assembly));
-            sink.emit(Event::Message(opcode, Data::Buffered));
-        }
-        Ok(())
+        self.end_message(opcode, delivery, None, sink)
     }
 
     fn end_control(
