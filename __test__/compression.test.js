@@ -303,6 +303,29 @@ describe('Server.broadcast with permessage-deflate', () => {
     for (const p of peers) p.socket.destroy()
     await close()
   })
+  it('lets a socket that keeps its context compress for itself, and sends plain frames to one without the extension', async () => {
+    const { server, url, close } = await listening({
+      perMessageDeflate: { serverNoContextTakeover: false },
+    })
+    const kept = new WebSocket(url)
+    const plain = new WebSocket(url, { perMessageDeflate: false })
+    await Promise.all([once(kept, 'open'), once(plain, 'open')])
+    const message = json(20000, 5)
+    const keptGot = collect(kept, 2)
+    const plainGot = collect(plain, 2)
+    server.broadcast({}, message)
+    // Sent next on the same context: the peer's window must hold the
+    // broadcast exactly as this socket's compressor does.
+    for (const ws of server.sockets) ws.send(message)
+    expect(await keptGot).toEqual([message, message])
+    expect(await plainGot).toEqual([message, message])
+    expect(plain._socket.bytesRead).toBeGreaterThan(message.length * 2)
+    // The repeat costs a few bytes with the context kept.
+    expect(kept._socket.bytesRead).toBeLessThan(message.length / 3)
+    kept.close()
+    plain.close()
+    await close()
+  })
 })
 
 describe('perMessageDeflate options', () => {

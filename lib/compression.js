@@ -27,7 +27,7 @@ const CLIENT_DEFAULTS = { ...DEFAULTS, serverNoContextTakeover: false }
 
 const BOOLEANS = ['serverNoContextTakeover', 'clientNoContextTakeover']
 const WINDOWS = ['serverMaxWindowBits', 'clientMaxWindowBits']
-const KNOWN = new Set([...Object.keys(DEFAULTS)])
+const KNOWN = new Set(Object.keys(DEFAULTS))
 
 /**
  * `perMessageDeflate` checked: `false` is off, `true` or `undefined` the

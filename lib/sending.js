@@ -24,7 +24,6 @@ class Sending {
   #compression
   #streaming = false
   #streamOpcode = CONTINUATION
-  #streamCompressed = false
   // Compressed fragments of this tick, not yet deflated.
   #pending = []
   #pendingScheduled = false
@@ -44,9 +43,14 @@ class Sending {
     this.#compression = compression
   }
 
-  /** Whole messages of this socket compress to the same bytes as those of another socket with this key; else null. */
+  /**
+   * Sockets with the same key send a whole message as the same bytes
+   * (Server.broadcast): `''` when this one does not compress, a key when it
+   * compresses each message on its own, null when it keeps a context of
+   * its own and must compress for itself.
+   */
   get shareKey() {
-    return this.#compression?.shareKey ?? null
+    return this.#compression === null ? '' : this.#compression.shareKey
   }
 
   /**
@@ -57,10 +61,13 @@ class Sending {
     const compression = this.#compression
     if (compression === null) return null
     let bytes = typeof data === 'string' ? utf8Of(data) : data
-    // A string's UTF-8 is at most 3 bytes per UTF-16 unit: most short
-    // strings are ruled out without being encoded.
     if (typeof bytes === 'string') {
-      if (bytes.length * 3 < compression.threshold) return null
+      // A string's UTF-8 has at least one byte and at most 3 per UTF-16
+      // unit: only a string between the two bounds is measured, and only
+      // one that will be compressed is encoded (here, not again by Outbox).
+      const { threshold } = compression
+      if (bytes.length * 3 < threshold) return null
+      if (bytes.length < threshold && Buffer.byteLength(bytes) < threshold) return null
       bytes = Buffer.from(bytes)
     }
     if (bytes.length < compression.threshold) return null
@@ -132,10 +139,9 @@ class Sending {
   fragment(data, bytes, echoOpcode) {
     if (!this.#streaming) {
       this.#streaming = true
-      this.#streamCompressed = this.#compression !== null
       this.#streamOpcode = this.#opcode ?? (bytes === null ? TEXT : echoOpcode || BINARY)
     }
-    if (this.#streamCompressed) {
+    if (this.#compression !== null) {
       // Compressed fragments wait for the end of the tick and go out as one
       // frame: a sync flush per small fragment (a stream piped back chunk by
       // chunk) cost 40 us each and inflated the output.
@@ -166,9 +172,10 @@ class Sending {
     const pending = this.#pending
     this.#pending = []
     const input = pending.length === 1 ? pending[0] : Buffer.concat(pending)
-    let flags = this.#nextStreamFlags() | this.#maskFlag
+    const opcode = this.#nextStreamFlags()
+    let flags = opcode | this.#maskFlag
     // RSV1 marks the message's first frame only (RFC 7692 §6.1).
-    if (flags !== this.#maskFlag) flags |= FLAG_RSV1
+    if (opcode !== CONTINUATION) flags |= FLAG_RSV1
     if (fin) flags |= FLAG_FIN
     return this.#outbox.push(flags, this.#compression.deflate.deflate(input, fin))
   }
@@ -179,9 +186,10 @@ class Sending {
    */
   end() {
     this.#streaming = false
-    const ok = this.#streamCompressed
-      ? this.#compressedFragment(true)
-      : this.#outbox.push(this.#nextStreamFlags() | FLAG_FIN | this.#maskFlag, '')
+    const ok =
+      this.#compression !== null
+        ? this.#compressedFragment(true)
+        : this.#outbox.push(this.#nextStreamFlags() | FLAG_FIN | this.#maskFlag, '')
     const backlog = this.#backlog
     this.#backlog = []
     for (const [flags, data] of backlog) {

@@ -290,11 +290,13 @@ class Server extends EventEmitter {
     const compressedFrames = new Map()
     const flags = opcode | native.FLAG_FIN
     for (const ws of this.#sockets) {
-      const key = whole ? ws[kShareKey] : null
+      const key = whole ? ws[kShareKey] : ''
+      if (key === '') {
+        ws[kSendFrame](frame)
+        continue
+      }
       if (key === null) {
-        if (whole && ws.extensions['permessage-deflate'] !== undefined)
-          ws[kSendWhole](flags, bytes ?? message)
-        else ws[kSendFrame](frame)
+        ws[kSendWhole](flags, bytes ?? message)
         continue
       }
       let shared = compressedFrames.get(key)
