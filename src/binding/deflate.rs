@@ -7,9 +7,9 @@ use napi::bindgen_prelude::{Buffer, BufferSlice};
 use napi::{Error, Result};
 use napi_derive::napi;
 
+use super::role_of;
 use crate::deflate::Deflater;
 use crate::permessage_deflate::{self as pmd, Params, Refusal, ServerConfig};
-use crate::protocol::Role;
 
 /// What the application configured (`perMessageDeflate`), window bits as
 /// given (`undefined`: no limit).
@@ -134,14 +134,6 @@ fn params_of(agreed: &DeflateAgreement) -> Params {
 /// receives under `agreed`.
 pub(super) fn inflate_params(agreed: &DeflateAgreement, mode: u32) -> (u8, bool) {
     params_of(agreed).inflate_for(role_of(mode))
-}
-
-fn role_of(mode: u32) -> Role {
-    if mode == 1 {
-        Role::Client
-    } else {
-        Role::Server
-    }
 }
 
 /// Compressors for messages sent without context takeover, one per

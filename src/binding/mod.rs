@@ -12,7 +12,18 @@ use napi_derive::napi;
 use crate::handshake;
 use crate::protocol::close::MAX_CONTROL_PAYLOAD as CONTROL_PAYLOAD;
 use crate::protocol::frame::MAX_HEADER_LEN as HEADER_LEN;
+use crate::protocol::Role;
 use crate::protocol::{DEFAULT_MAX_PAYLOAD as MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD as THRESHOLD};
+
+/// The role a JS `mode` number stands for (0 server messages, 1 client
+/// messages, 2 frames, which decode as a server would).
+fn role_of(mode: u32) -> Role {
+    if mode == 1 {
+        Role::Client
+    } else {
+        Role::Server
+    }
+}
 
 /// Bytes of headroom `frame()` needs before the payload.
 #[napi]

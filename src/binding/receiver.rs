@@ -7,9 +7,10 @@ use napi::bindgen_prelude::{Buffer, BufferSlice};
 use napi_derive::napi;
 
 use super::deflate::{inflate_params, DeflateAgreement};
+use super::role_of;
 use crate::protocol::event::MAX_EVENTS_PER_STEP;
 use crate::protocol::{
-    Config, Data, Decoder, Event, Mode, Role, Sink, DEFAULT_MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD,
+    Config, Data, Decoder, Event, Mode, Sink, DEFAULT_MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD,
     NO_STREAM_THRESHOLD,
 };
 
@@ -193,12 +194,7 @@ impl Receiver {
     #[napi(constructor)]
     #[must_use]
     pub fn new(mode: u32, max_payload: Option<f64>, stream_threshold: Option<f64>) -> Self {
-        let role = if mode == 1 {
-            Role::Client
-        } else {
-            Role::Server
-        };
-        let mut config = Config::new(role);
+        let mut config = Config::new(role_of(mode));
         config.max_payload = limit(max_payload, DEFAULT_MAX_PAYLOAD);
         config.stream_threshold = limit(stream_threshold, DEFAULT_STREAM_THRESHOLD);
         let mode = if mode == 2 {
