@@ -8,6 +8,7 @@ const zlib = require('node:zlib')
 const crypto = require('node:crypto')
 const WebSocket = require('ws')
 const { Server, connect } = require('..')
+const native = require('../lib/native')
 const { once } = require('./helpers/pair')
 const { wsFrame } = require('./helpers/frames')
 const { describeWithChromium, useChromium } = require('./helpers/chromium')
@@ -324,6 +325,91 @@ describe('Server.broadcast with permessage-deflate', () => {
     expect(kept._socket.bytesRead).toBeLessThan(message.length / 3)
     kept.close()
     plain.close()
+    await close()
+  })
+})
+
+describe('Server.write with permessage-deflate', () => {
+  /** The data frames in `bytes` (unmasked, as a server sends them). */
+  function framesOf(bytes) {
+    const frames = []
+    for (let at = 0; at < bytes.length;) {
+      let length = bytes[at + 1] & 0x7f
+      let start = at + 2
+      if (length === 126) {
+        length = bytes.readUInt16BE(at + 2)
+        start = at + 4
+      } else if (length === 127) {
+        length = Number(bytes.readBigUInt64BE(at + 2))
+        start = at + 10
+      }
+      frames.push({ first: bytes[at], payload: bytes.subarray(start, start + length) })
+      at = start + length
+    }
+    return frames
+  }
+
+  it('compresses the chunks of a tick once for every socket, and each stream inflates whole', async () => {
+    const { server, url, close } = await listening()
+    const peers = []
+    for (let i = 0; i < 3; i++) {
+      const opened = once(server, 'open')
+      peers.push(await rawClient(url))
+      await opened
+    }
+    const parts = [json(9000, 1), json(5000, 2), json(7000, 3)]
+    const deflate = jest.spyOn(native.Deflate.prototype, 'deflate')
+    try {
+      server.write(parts[0])
+      await new Promise(setImmediate)
+      server.write(parts[1])
+      server.write(parts[2])
+      server.write('')
+      await new Promise(setImmediate)
+      // One compression per tick with bytes in it, whatever the socket count.
+      const withBytes = deflate.mock.calls.filter(([data]) => data.length > 0)
+      expect(withBytes.map(([data]) => data.length)).toEqual([
+        parts[0].length,
+        parts[1].length + parts[2].length,
+      ])
+    } finally {
+      deflate.mockRestore()
+    }
+    const message = parts.join('')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const received = await Promise.all(peers.map((p) => p.after(0)))
+    expect(received[1]).toEqual(received[0])
+    expect(received[2]).toEqual(received[0])
+    const frames = framesOf(received[0])
+    // Text with RSV1 first, then continuations, FIN on the last only.
+    expect(frames.map((f) => f.first)).toEqual([0x41, 0x00, 0x80])
+    const inflated = zlib.inflateRawSync(Buffer.concat([...frames.map((f) => f.payload), TAIL]), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    })
+    expect(inflated.toString()).toBe(message)
+    for (const p of peers) p.socket.destroy()
+    await close()
+  })
+
+  it("keeps a socket's own stream chunks in order around the shared ones (ws as the peer)", async () => {
+    const { server, url, close } = await listening()
+    const mixed = new WebSocket(url)
+    const onlyShared = new WebSocket(url)
+    await Promise.all([once(mixed, 'open'), once(onlyShared, 'open')])
+    const [own] = [...server.sockets].filter((ws) => ws.remotePort === mixed._socket.localPort)
+    const mixedGot = collect(mixed, 1)
+    const sharedGot = collect(onlyShared, 1)
+    const [a, b, c, d] = [json(3000, 1), json(4000, 2), json(2000, 3), json(5000, 4)]
+    own.stream(a)
+    server.write(b)
+    own.stream(c)
+    await new Promise(setImmediate)
+    server.write(d)
+    server.write('')
+    expect(await mixedGot).toEqual([a + b + c + d])
+    expect(await sharedGot).toEqual([b + d])
+    mixed.close()
+    onlyShared.close()
     await close()
   })
 })

@@ -9,6 +9,7 @@ const native = require('./native')
 const Outbox = require('./outbox')
 const { writeFrame } = require('./frames')
 const { utf8Of } = require('./text')
+const SharedFragment = require('./shared-fragment')
 
 const TEXT = 0x1
 const BINARY = 0x2
@@ -24,7 +25,8 @@ class Sending {
   #compression
   #streaming = false
   #streamOpcode = CONTINUATION
-  // Compressed fragments of this tick, not yet deflated.
+  // Compressed fragments of this tick, not yet deflated: Buffers, and
+  // SharedFragments from Server.write.
   #pending = []
   #pendingScheduled = false
   // Messages and shared frames sent while a stream is open: [flags, data],
@@ -137,22 +139,39 @@ class Sending {
    * piping it back keeps its type) or binary.
    */
   fragment(data, bytes, echoOpcode) {
-    if (!this.#streaming) {
-      this.#streaming = true
-      this.#streamOpcode = this.#opcode ?? (bytes === null ? TEXT : echoOpcode || BINARY)
-    }
+    this.#open(bytes === null, echoOpcode)
     if (this.#compression !== null) {
       // Compressed fragments wait for the end of the tick and go out as one
       // frame: a sync flush per small fragment (a stream piped back chunk by
       // chunk) cost 40 us each and inflated the output.
-      this.#pending.push(bytes ?? Buffer.from(data))
-      if (!this.#pendingScheduled) {
-        this.#pendingScheduled = true
-        queueMicrotask(this.#flushPending)
-      }
+      this.#pend(bytes ?? Buffer.from(data))
       return !this.#source.writableNeedDrain
     }
     return this.#outbox.push(this.#nextStreamFlags() | this.#maskFlag, bytes ?? data)
+  }
+
+  /**
+   * A SharedFragment of Server.write's stream, for a socket that compresses
+   * with a share key; `text`: the stream is text unless already open.
+   */
+  sharedFragment(fragment, text, echoOpcode) {
+    this.#open(text, echoOpcode)
+    if (this.#pending.at(-1) !== fragment) this.#pend(fragment)
+    return !this.#source.writableNeedDrain
+  }
+
+  #open(text, echoOpcode) {
+    if (this.#streaming) return
+    this.#streaming = true
+    this.#streamOpcode = this.#opcode ?? (text ? TEXT : echoOpcode || BINARY)
+  }
+
+  #pend(item) {
+    this.#pending.push(item)
+    if (!this.#pendingScheduled) {
+      this.#pendingScheduled = true
+      queueMicrotask(this.#flushPending)
+    }
   }
 
   /** The opcode bits of the stream's next frame: its type first, then continuation. */
@@ -164,20 +183,40 @@ class Sending {
 
   #flushPending = () => {
     this.#pendingScheduled = false
-    if (this.#streaming && this.#pending.length > 0) this.#compressedFragment(false)
+    if (this.#streaming && this.#pending.length > 0) this.#compressedFragments(false)
   }
 
-  /** The fragments waiting this tick as one compressed frame (the final one when `fin`). */
-  #compressedFragment(fin) {
+  /**
+   * What waited this tick, compressed: the socket's own chunks in a row as
+   * one frame, each shared fragment as a frame of its own (the final frame
+   * when `fin`).
+   */
+  #compressedFragments(fin) {
     const pending = this.#pending
     this.#pending = []
-    const input = pending.length === 1 ? pending[0] : Buffer.concat(pending)
-    const opcode = this.#nextStreamFlags()
-    let flags = opcode | this.#maskFlag
-    // RSV1 marks the message's first frame only (RFC 7692 §6.1).
-    if (opcode !== CONTINUATION) flags |= FLAG_RSV1
-    if (fin) flags |= FLAG_FIN
-    return this.#outbox.push(flags, this.#compression.deflate.deflate(input, fin))
+    const { deflate } = this.#compression
+    const payloads = []
+    let run = []
+    for (const item of pending) {
+      if (item instanceof SharedFragment) {
+        if (run.length > 0) payloads.push(deflate.deflate(joined(run), false))
+        run = []
+        payloads.push(item.payloadWith(deflate))
+      } else {
+        run.push(item)
+      }
+    }
+    if (run.length > 0 || fin) payloads.push(deflate.deflate(joined(run), fin))
+    let ok = true
+    for (let i = 0; i < payloads.length; i++) {
+      const opcode = this.#nextStreamFlags()
+      let flags = opcode | this.#maskFlag
+      // RSV1 marks the message's first frame only (RFC 7692 §6.1).
+      if (opcode !== CONTINUATION) flags |= FLAG_RSV1
+      if (fin && i === payloads.length - 1) flags |= FLAG_FIN
+      ok = this.#outbox.push(flags, payloads[i])
+    }
+    return ok
   }
 
   /**
@@ -188,7 +227,7 @@ class Sending {
     this.#streaming = false
     const ok =
       this.#compression !== null
-        ? this.#compressedFragment(true)
+        ? this.#compressedFragments(true)
         : this.#outbox.push(this.#nextStreamFlags() | FLAG_FIN | this.#maskFlag, '')
     const backlog = this.#backlog
     this.#backlog = []
@@ -211,6 +250,10 @@ class Sending {
     this.#pending = []
     this.#backlog = []
   }
+}
+
+function joined(chunks) {
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
 }
 
 module.exports = Sending

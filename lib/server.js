@@ -12,7 +12,8 @@ const { checkObject, checkLimit, checkProtocols } = require('./checks')
 const { bytesOf, encode } = require('./frames')
 const { checkDeflateOptions } = require('./compression')
 
-const { kSendFrame, kSendWhole, kShareKey, kCompressed } = Socket
+const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = Socket
+const SharedFragment = require('./shared-fragment')
 
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
@@ -39,6 +40,8 @@ class Server extends EventEmitter {
   #deflate
   #socketOptions
   #sockets = new Set()
+  // write()'s SharedFragments of this tick, by share key.
+  #fragments = new Map()
   // The http.Server made for `port`, if any; close() closes it.
   #ownServer = null
   #closing = false
@@ -309,13 +312,40 @@ class Server extends EventEmitter {
     }
   }
 
-  /** Streams `chunk` to every open socket; an empty chunk ends the stream. */
+  /**
+   * Streams `chunk` to every open socket; an empty chunk ends the stream.
+   * With permessage-deflate, the chunks of one tick are compressed once for
+   * all sockets with the same share key (see SharedFragment).
+   */
   write(chunk) {
     const bytes = bytesOf('chunk', chunk)
     const length = bytes === null ? chunk.length : bytes.length
+    if (length === 0) {
+      this.#fragments.clear()
+      for (const ws of this.#sockets) ws.stream()
+      return
+    }
+    const text = bytes === null
+    let data = bytes
+    const added = new Set()
     for (const ws of this.#sockets) {
-      if (length === 0) ws.stream()
-      else ws.stream(chunk)
+      const key = ws[kShareKey]
+      if (key === '' || key === null) {
+        ws.stream(chunk)
+        continue
+      }
+      let fragment = this.#fragments.get(key)
+      if (fragment === undefined || fragment.sealed) {
+        fragment = new SharedFragment()
+        if (this.#fragments.size === 0) queueMicrotask(() => this.#fragments.clear())
+        this.#fragments.set(key, fragment)
+      }
+      if (!added.has(fragment)) {
+        data ??= Buffer.from(chunk)
+        fragment.add(data)
+        added.add(fragment)
+      }
+      ws[kStreamShared](fragment, text)
     }
   }
 }

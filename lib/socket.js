@@ -37,6 +37,7 @@ const kSendFrame = Symbol('websockets.sendFrame')
 const kSendWhole = Symbol('websockets.sendWhole')
 const kShareKey = Symbol('websockets.shareKey')
 const kCompressed = Symbol('websockets.compressed')
+const kStreamShared = Symbol('websockets.streamShared')
 
 const ABNORMAL = 1006
 
@@ -223,6 +224,12 @@ class Socket extends OrderedDuplex {
   /** The compressed payload of a whole message as this socket would send it, or null. */
   [kCompressed](data) {
     return this.#sending.compressed(data)
+  }
+
+  /** Streams a SharedFragment (Server.write); `text`: a string was written. */
+  [kStreamShared](fragment, text) {
+    if (this.#sentClose || this.#closed) return false
+    return this.#sent(this.#sending.sharedFragment(fragment, text, this.#inStreamOpcode))
   }
 
   /**
@@ -450,3 +457,4 @@ module.exports.kSendFrame = kSendFrame
 module.exports.kSendWhole = kSendWhole
 module.exports.kShareKey = kShareKey
 module.exports.kCompressed = kCompressed
+module.exports.kStreamShared = kStreamShared

@@ -131,6 +131,18 @@ impl Deflater {
         }
     }
 
+    /// Compresses `input` as a piece that refers to nothing before it, and
+    /// starts the next from an empty context. Sync-flushed pieces join into
+    /// one valid DEFLATE stream, so under no context takeover a fragment made
+    /// here may follow any other fragment of a message: many sockets can
+    /// share it, and none needs a compressor of its own for a stream.
+    pub fn deflate_alone(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>) {
+        self.deflate(input, fin, out);
+        if !fin {
+            self.inner.reset();
+        }
+    }
+
     /// Compresses `input`, appending to `out`; `fin`: it ends the message,
     /// whose output then loses the final empty block (§7.2.1).
     pub fn deflate(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>) {
@@ -260,6 +272,36 @@ mod tests {
             .inflate(&wire, true, &mut back, usize::MAX)
             .unwrap();
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn pieces_compressed_alone_join_into_any_message() {
+        // One shared compressor makes the fragments of two messages in
+        // turn, and a fragment of the first is reused inside the second
+        // (Server.write: one payload for many sockets, whatever each sent
+        // before). Each message must inflate to its fragments' bytes.
+        let m = json(60_000);
+        let mut shared = Deflater::new(15, true, 6);
+        let mut piece = |input: &[u8], fin: bool| {
+            let mut out = Vec::new();
+            shared.deflate_alone(input, fin, &mut out);
+            out
+        };
+        let a1 = piece(&m[..30_000], false);
+        let b1 = piece(&m[30_000..45_000], false);
+        let a2 = piece(&m[45_000..], true);
+        let b2 = piece(&m[..10], true);
+        let first = [a1.clone(), a2].concat();
+        let second = [b1, a1, b2].concat();
+        for (wire, expected) in [
+            (first, [&m[..30_000], &m[45_000..]].concat()),
+            (second, [&m[30_000..45_000], &m[..30_000], &m[..10]].concat()),
+        ] {
+            let mut i = Inflater::new(15, true);
+            let mut back = Vec::new();
+            i.inflate(&wire, true, &mut back, usize::MAX).unwrap();
+            assert_eq!(back, expected);
+        }
     }
 
     #[test]

@@ -151,10 +151,9 @@ pub struct Deflate {
     bits: u8,
     no_context_takeover: bool,
     level: u32,
-    /// Made when the context must outlive a message (context takeover, or
-    /// a fragmented message), not before.
+    /// Made under context takeover (the context outlives a message), not
+    /// before the first compressed message.
     own: Option<Deflater>,
-    in_message: bool,
 }
 
 #[napi]
@@ -174,7 +173,6 @@ impl Deflate {
             no_context_takeover,
             level: level.min(9),
             own: None,
-            in_message: false,
         }
     }
 
@@ -197,6 +195,9 @@ impl Deflate {
 
     /// The payload of a compressed frame: `data` is a whole message
     /// (`fin`, and no fragment before it) or the next fragment of one.
+    /// Without context takeover it is compressed alone (see
+    /// `Deflater::deflate_alone`) by the thread's shared compressor, so the
+    /// same payload suits every socket with the same window and level.
     #[napi(catch_unwind)]
     #[allow(
         clippy::needless_pass_by_value,
@@ -204,7 +205,7 @@ impl Deflate {
     )]
     pub fn deflate(&mut self, data: BufferSlice, fin: bool) -> Buffer {
         let mut out = Vec::new();
-        if self.no_context_takeover && fin && !self.in_message {
+        if self.no_context_takeover {
             let key = (self.bits, self.level);
             SHARED.with(|shared| {
                 let mut shared = shared.borrow_mut();
@@ -215,15 +216,13 @@ impl Deflate {
                         shared.push((key, Deflater::new(self.bits, true, self.level)));
                         shared.len() - 1
                     });
-                shared[index].1.deflate(&data, true, &mut out);
+                shared[index].1.deflate_alone(&data, fin, &mut out);
             });
         } else {
-            let (bits, no_context_takeover, level) =
-                (self.bits, self.no_context_takeover, self.level);
+            let (bits, level) = (self.bits, self.level);
             self.own
-                .get_or_insert_with(|| Deflater::new(bits, no_context_takeover, level))
+                .get_or_insert_with(|| Deflater::new(bits, false, level))
                 .deflate(&data, fin, &mut out);
-            self.in_message = !fin;
         }
         out.into()
     }
