@@ -295,7 +295,10 @@ mod tests {
         let second = [b1, a1, b2].concat();
         for (wire, expected) in [
             (first, [&m[..30_000], &m[45_000..]].concat()),
-            (second, [&m[30_000..45_000], &m[..30_000], &m[..10]].concat()),
+            (
+                second,
+                [&m[30_000..45_000], &m[..30_000], &m[..10]].concat(),
+            ),
         ] {
             let mut i = Inflater::new(15, true);
             let mut back = Vec::new();
