@@ -9,6 +9,7 @@ const { checkSource, checkSocketOptions } = require('./checks')
 const { bytesOf, encode, closeFrame } = require('./frames')
 const { kSettings } = require('./upgrade')
 const { kDeflate, compressionOf } = require('./compression')
+const Closing = require('./closing')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
@@ -31,21 +32,14 @@ const {
   ERR_CONTROL_TOO_LONG,
 } = native
 
-// Server.broadcast() hands every socket the same encoded frame through this,
-// or, to a socket that compresses with a context of its own, the message.
+// Server.broadcast() and Server.write() reach a socket's sending side
+// through these: the same encoded frame or shared fragment for many sockets,
+// or the message itself to one that compresses with a context of its own.
 const kSendFrame = Symbol('websockets.sendFrame')
 const kSendWhole = Symbol('websockets.sendWhole')
 const kShareKey = Symbol('websockets.shareKey')
 const kCompressed = Symbol('websockets.compressed')
 const kStreamShared = Symbol('websockets.streamShared')
-
-const ABNORMAL = 1006
-
-// readyState values, numbered as ws and the WHATWG WebSocket number them.
-const CONNECTING = 0
-const OPEN = 1
-const CLOSING = 2
-const CLOSED = 3
 
 /**
  * A message-level WebSocket over any Duplex carrying the bytes after the
@@ -56,7 +50,6 @@ class Socket extends OrderedDuplex {
   #decoding
   #sending
   #maskFlag
-  #closeTimeout
   #settings
 
   // incoming
@@ -74,15 +67,7 @@ class Socket extends OrderedDuplex {
   // send() or stream() answered false while open: 'drain' is owed.
   #owesDrain = false
 
-  // closing
-  #sentClose = false
-  #receivedClose = false
-  #failed = false
-  #terminated = false
-  #closed = false
-  #closeTimer = null
-  #closeCode = ABNORMAL
-  #closeReason = ''
+  #closing
 
   /**
    * @param {import('node:stream').Duplex} source the raw connection
@@ -94,12 +79,17 @@ class Socket extends OrderedDuplex {
     super(source, { emitClose: false, allowHalfOpen: true })
     this.#source = source
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
-    this.#closeTimeout = opts.closeTimeout ?? CLOSE_TIMEOUT
     this.#settings = source[kSettings] ?? null
     // A client (mask: true) expects unmasked frames, a server masked ones.
     const mode = opts.mask ? 1 : 0
     const deflate = this.#settings?.[kDeflate]
     this.#sending = new Sending(source, this.#maskFlag, opts.opcode, compressionOf(deflate, mode))
+    this.#closing = new Closing(
+      source,
+      this.#sending,
+      this.#maskFlag !== 0,
+      opts.closeTimeout ?? CLOSE_TIMEOUT,
+    )
     this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold)
     if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
@@ -115,9 +105,7 @@ class Socket extends OrderedDuplex {
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in ws. */
   get readyState() {
-    if (this.#closed) return CLOSED
-    if (this.#sentClose || this.#receivedClose || this.#failed || this.#terminated) return CLOSING
-    return OPEN
+    return this.#closing.readyState
   }
 
   /**
@@ -151,16 +139,13 @@ class Socket extends OrderedDuplex {
   /** Sends `message` as one complete data frame. */
   send(message = '') {
     const bytes = bytesOf('message', message)
-    if (this.#sentClose || this.#closed) return false
+    if (!this.#closing.canSend) return false
     return this.#sent(this.#sending.message(message, bytes))
   }
 
   /** Drops the connection at once, with no closing handshake ('close' reports 1006). */
   terminate() {
-    if (this.#closed) return
-    this.#terminated = true
-    this.#sending.stop()
-    this.#source.destroy()
+    this.#closing.terminate()
   }
 
   /** `ok`: whether the source took a write without asking to wait (or nothing queued it). */
@@ -171,7 +156,7 @@ class Socket extends OrderedDuplex {
 
   /** Emits the 'drain' owed to a producer once nothing holds its messages back. */
   #settleDrain = () => {
-    if (!this.#owesDrain || this.#sending.streaming || this.#closed) return
+    if (!this.#owesDrain || this.#sending.streaming || this.#closing.closed) return
     if (this.#source.writableNeedDrain) return
     this.#owesDrain = false
     // When our writable side is full too, the Writable emits 'drain' itself.
@@ -190,7 +175,7 @@ class Socket extends OrderedDuplex {
         `${length} bytes`,
       )
     }
-    if (this.#sentClose || this.#closed) return false
+    if (!this.#closing.canSend) return false
     return this.#sending.control(frame)
   }
 
@@ -200,19 +185,19 @@ class Socket extends OrderedDuplex {
    */
   close(code, reason) {
     const frame = closeFrame(code, reason, this.#maskFlag !== 0)
-    if (this.#sentClose || this.#closed) return
-    this.#sendClose(frame)
+    if (!this.#closing.canSend) return
+    this.#closing.send(frame)
   }
 
   /** Sends an already encoded frame (the same bytes for many sockets). */
   [kSendFrame](frame) {
-    if (this.#sentClose || this.#closed) return false
+    if (!this.#closing.canSend) return false
     return this.#sending.frame(frame)
   }
 
   /** Sends a whole data message with frame `flags` (no mask), compressed as this socket does. */
   [kSendWhole](flags, data) {
-    if (this.#sentClose || this.#closed) return false
+    if (!this.#closing.canSend) return false
     return this.#sending.whole(flags | this.#maskFlag, data)
   }
 
@@ -228,7 +213,7 @@ class Socket extends OrderedDuplex {
 
   /** Streams a SharedFragment (Server.write); `text`: a string was written. */
   [kStreamShared](fragment, text) {
-    if (this.#sentClose || this.#closed) return false
+    if (!this.#closing.canSend) return false
     return this.#sent(this.#sending.sharedFragment(fragment, text, this.#inStreamOpcode))
   }
 
@@ -239,11 +224,11 @@ class Socket extends OrderedDuplex {
   stream(chunk) {
     if (chunk === undefined) {
       // After our close frame nothing more may be sent (RFC 6455 §5.5.1).
-      if (!this.#sending.streaming || this.#sentClose || this.#closed) return false
+      if (!this.#sending.streaming || !this.#closing.canSend) return false
       return this.#endStream()
     }
     const bytes = bytesOf('chunk', chunk)
-    if (this.#sentClose || this.#closed) return false
+    if (!this.#closing.canSend) return false
     return this.#sent(this.#sending.fragment(chunk, bytes, this.#inStreamOpcode))
   }
 
@@ -290,7 +275,7 @@ class Socket extends OrderedDuplex {
         this._afterReaders(this.#emitStop)
         break
       case EVENT_PING:
-        if (this.#sentClose) break
+        if (this.#closing.sentClose) break
         // A peer that pings but does not read must not grow our buffers.
         if (!this.#sending.control(encode(PONG | FLAG_FIN | this.#maskFlag, data))) {
           this._awaitDrain()
@@ -300,7 +285,7 @@ class Socket extends OrderedDuplex {
         this.emit('pong', data)
         break
       case EVENT_CLOSE:
-        this.#onClose(code, data)
+        this.#closing.received(code, data)
         break
       case EVENT_ERROR:
         this.#fail(data)
@@ -327,7 +312,7 @@ class Socket extends OrderedDuplex {
   }
 
   _write(chunk, encoding, callback) {
-    if (this.#sentClose || this.#closed) {
+    if (!this.#closing.canSend) {
       callback()
       return
     }
@@ -363,7 +348,7 @@ class Socket extends OrderedDuplex {
     this.#incomingPipes--
     if (!this.#sending.streaming) {
       // A message piped through is a message even when it had no bytes.
-      if (this.#pipeEmpty && this.writableLength === 0 && !this.#sentClose && !this.#closed) {
+      if (this.#pipeEmpty && this.writableLength === 0 && this.#closing.canSend) {
         this.#sending.empty(this.#inStreamOpcode)
       }
       this.#pipeEmpty = false
@@ -378,49 +363,8 @@ class Socket extends OrderedDuplex {
 
   // ---------------------------------------------------------------- closing
 
-  #sendClose(frame) {
-    this.#sentClose = true
-    this.#sending.control(frame)
-    if (this.#receivedClose || this.#failed) this.#source.end()
-    // unref: an open source keeps the process alive; the timer alone need not.
-    this.#closeTimer = setTimeout(() => this.#source.destroy(), this.#closeTimeout).unref()
-  }
-
-  #onClose(code, reason) {
-    this.#receivedClose = true
-    this.#closeCode = code
-    this.#closeReason = reason
-    if (!this.#sentClose) {
-      // Echo the peer's code and reason, as ws does; a code we may not send
-      // (1012-1014) gets an empty body.
-      const echo = native.closeFrame(
-        code === 1005 ? undefined : code,
-        code === 1005 ? undefined : reason,
-        this.#maskFlag !== 0,
-      )
-      this.#sendClose(
-        typeof echo === 'number'
-          ? native.closeFrame(undefined, undefined, this.#maskFlag !== 0)
-          : echo,
-      )
-    } else {
-      this.#source.end()
-    }
-  }
-
   #fail(err) {
-    this.#failed = true
-    this.#closeCode = err.closeCode
-    this.#closeReason = err.message
-    // Failing means stopping: the open outgoing stream gets no more frames
-    // and the sends waiting behind it are dropped; the close frame follows
-    // the messages already sent.
-    this.#sending.stop()
-    if (!this.#sentClose) {
-      this.#sendClose(native.closeFrame(err.closeCode, err.message, this.#maskFlag !== 0))
-    } else {
-      this.#source.end()
-    }
+    this.#closing.fail(err)
     // Only listeners of the user's count: a pipe into us adds its own, which
     // would destroy us with the error and make it uncaught.
     if (this.listenerCount('error') > this.#incomingPipes) this.emit('error', err)
@@ -436,18 +380,15 @@ class Socket extends OrderedDuplex {
   }
 
   #onSourceClose = () => {
-    if (this.#closed) return
-    this.#closed = true
-    clearTimeout(this.#closeTimer)
+    if (!this.#closing.sourceClosed()) return
     this.#source.removeListener('data', this.#onData)
-    this.#sending.stop()
     this._releaseHeld()
     this.push(null)
-    this.emit('close', this.#closeCode, this.#closeReason)
+    this.emit('close', this.#closing.code, this.#closing.reason)
   }
 }
 
-for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
+for (const [name, value] of Object.entries(Closing.states)) {
   Object.defineProperty(Socket, name, { value, enumerable: true })
   Object.defineProperty(Socket.prototype, name, { value, enumerable: true })
 }
