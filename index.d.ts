@@ -23,6 +23,11 @@ export interface SocketOptions {
   streamThreshold?: number
   /** Largest message accepted; larger closes with 1009. Default 100 MiB. */
   maxPayload?: number
+  /**
+   * Most frames in one message; more closes with 1008 (`WS_ERR_TOO_MANY_BUFFERED_PARTS`).
+   * Default 131072; `Infinity`: no limit.
+   */
+  maxFragments?: number
   /** Milliseconds to wait for the peer's close frame after ours. Default 30000. */
   closeTimeout?: number
 }
@@ -382,7 +387,7 @@ export class Upgrade {
 export interface ServerOptions
   extends
     HandleUpgradeOptions,
-    Pick<SocketOptions, 'maxPayload' | 'streamThreshold' | 'closeTimeout'> {
+    Pick<SocketOptions, 'maxPayload' | 'maxFragments' | 'streamThreshold' | 'closeTimeout'> {
   /** Create an http.Server and listen on this port (0: any free port); see `address()`. */
   port?: number
   /** With `port`: the address to listen on. Default: Node's (all interfaces). */
@@ -466,7 +471,10 @@ export class Server extends EventEmitter {
 export interface ConnectOptions
   extends
     UpgradeRequestOptions,
-    Pick<SocketOptions, 'opcode' | 'streamThreshold' | 'maxPayload' | 'closeTimeout'> {}
+    Pick<
+      SocketOptions,
+      'opcode' | 'streamThreshold' | 'maxPayload' | 'maxFragments' | 'closeTimeout'
+    > {}
 
 /**
  * Opens a client WebSocket (`ws://` or `wss://`) and resolves with the open, masking Socket;

@@ -102,6 +102,17 @@ const CASES = [
     'WS_ERR_INVALID_CLOSE_CODE',
   ],
   [
+    'a message in 131073 one-byte frames (maxFragments)',
+    Buffer.concat([
+      masked(1, 'a', { fin: false }),
+      ...Array.from({ length: 131071 }, () => masked(0, 'a', { fin: false })),
+      masked(0, 'a'),
+    ]),
+    'server',
+    1008,
+    'WS_ERR_TOO_MANY_BUFFERED_PARTS',
+  ],
+  [
     'close reason not UTF-8',
     masked(8, Buffer.from([3, 0xe8, 0xff])),
     'server',

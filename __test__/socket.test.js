@@ -411,6 +411,31 @@ describe('Socket', () => {
       expect(clientCode).toBe(1009)
     })
 
+    it('closes 1008 when a message has more frames than maxFragments, and takes one at the limit', async () => {
+      const { server, client } = await connected({ maxFragments: 3 })
+      const errors = []
+      server.on('error', (err) => errors.push(err))
+      const got = once(server, 'message')
+      for (const part of ['a', 'b', 'c']) client.stream(part)
+      client.stream()
+      // Three data frames, then the empty final one: four frames in all.
+      const closed = Promise.all([once(server, 'close'), once(client, 'close')])
+      const [[serverCode], [clientCode]] = await closed
+      expect(errors.map((e) => [e.code, e.closeCode])).toEqual([
+        ['WS_ERR_TOO_MANY_BUFFERED_PARTS', 1008],
+      ])
+      expect([serverCode, clientCode]).toEqual([1008, 1008])
+      await expect(Promise.race([got, 'none'])).resolves.toBe('none')
+
+      const again = await connected({ maxFragments: 3 })
+      const whole = once(again.server, 'message')
+      again.client.stream('a')
+      again.client.stream('b')
+      again.client.stream()
+      expect(await whole).toEqual(['ab'])
+      again.client.close()
+    })
+
     it('keeps message order when a listener makes the peer write synchronously', () => {
       const [a, b] = memoryPair()
       const server = new Socket(a)

@@ -69,6 +69,7 @@ function checkSocketOptions(options) {
   checkOpcode('options.opcode', options.opcode)
   checkLimit('options.streamThreshold', options.streamThreshold, true)
   checkLimit('options.maxPayload', options.maxPayload, false)
+  checkLimit('options.maxFragments', options.maxFragments, false)
   checkLimit('options.closeTimeout', options.closeTimeout, true)
   if (options.closeTimeout === Infinity) {
     throw invalidValue('options.closeTimeout', 'a finite number of milliseconds', Infinity)

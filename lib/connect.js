@@ -6,7 +6,7 @@ const { invalidType } = require('./errors')
 const { checkSocketOptions } = require('./checks')
 
 // Options that shape the Socket; the rest go to the opening handshake.
-const SOCKET_OPTIONS = ['opcode', 'streamThreshold', 'maxPayload', 'closeTimeout']
+const SOCKET_OPTIONS = ['opcode', 'streamThreshold', 'maxPayload', 'maxFragments', 'closeTimeout']
 
 /**
  * Opens a client WebSocket: the opening handshake to `url` (ws:// or wss://),
@@ -14,7 +14,7 @@ const SOCKET_OPTIONS = ['opcode', 'streamThreshold', 'maxPayload', 'closeTimeout
  * rejects with the handshake's error (`code` 'WS_ERR_HANDSHAKE' and the
  * HTTP `status` when the server answered, or the connection's own error).
  * `options`: those of Upgrade.createUpgradeRequest, plus the Socket options
- * `opcode`, `streamThreshold`, `maxPayload` and `closeTimeout`.
+ * `opcode`, `streamThreshold`, `maxPayload`, `maxFragments` and `closeTimeout`.
  */
 function connect(url, options = {}) {
   if (options === null || typeof options !== 'object') {

@@ -39,8 +39,8 @@ class Decoding {
   #streaming = true
 
   /** `mode`: 0 server messages, 1 client messages, 2 frames (see native Receiver). */
-  constructor(mode, maxPayload, streamThreshold) {
-    this.#receiver = new native.Receiver(mode, maxPayload, streamThreshold)
+  constructor(mode, maxPayload, streamThreshold, maxFragments) {
+    this.#receiver = new native.Receiver(mode, maxPayload, streamThreshold, maxFragments)
   }
 
   /** permessage-deflate was agreed (`agreement` from the handshake); `mode` as in the constructor. */

@@ -53,7 +53,7 @@ class Server extends EventEmitter {
   /**
    * @param {object} [options] `url`, `timeout`, `maxConnections`, plus
    *   `handshakeTimeout`, `protocols` and the Socket options `maxPayload`,
-   *   `streamThreshold`, `closeTimeout`.
+   *   `maxFragments`, `streamThreshold`, `closeTimeout`.
    */
   constructor(options = {}) {
     checkObject('options', options)
@@ -110,6 +110,7 @@ class Server extends EventEmitter {
     }
     this.#socketOptions = {
       maxPayload: options.maxPayload,
+      maxFragments: options.maxFragments,
       streamThreshold: options.streamThreshold,
       closeTimeout: options.closeTimeout,
     }

@@ -71,7 +71,7 @@ class Socket extends OrderedDuplex {
 
   /**
    * @param {import('node:stream').Duplex} source the raw connection
-   * @param {object} [options] `mask`, `opcode`, `streamThreshold`, `maxPayload`, `closeTimeout`
+   * @param {object} [options] `mask`, `opcode`, `streamThreshold`, `maxPayload`, `maxFragments`, `closeTimeout`
    */
   constructor(source, options) {
     checkSource(source)
@@ -90,7 +90,7 @@ class Socket extends OrderedDuplex {
       this.#maskFlag !== 0,
       opts.closeTimeout ?? CLOSE_TIMEOUT,
     )
-    this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold)
+    this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold, opts.maxFragments)
     if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
     this._listen(this.#onData)

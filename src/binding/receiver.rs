@@ -10,8 +10,8 @@ use super::deflate::{inflate_params, DeflateAgreement};
 use super::role_of;
 use crate::protocol::event::MAX_EVENTS_PER_STEP;
 use crate::protocol::{
-    Config, Data, Decoder, Event, Mode, Sink, DEFAULT_MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD,
-    NO_STREAM_THRESHOLD,
+    Config, Data, Decoder, Event, Mode, Sink, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD,
+    DEFAULT_STREAM_THRESHOLD, NO_STREAM_THRESHOLD,
 };
 
 /// Words per record.
@@ -193,9 +193,15 @@ impl Receiver {
     /// `undefined` take the core's defaults; `Infinity` means none.
     #[napi(constructor)]
     #[must_use]
-    pub fn new(mode: u32, max_payload: Option<f64>, stream_threshold: Option<f64>) -> Self {
+    pub fn new(
+        mode: u32,
+        max_payload: Option<f64>,
+        stream_threshold: Option<f64>,
+        max_fragments: Option<f64>,
+    ) -> Self {
         let mut config = Config::new(role_of(mode));
         config.max_payload = limit(max_payload, DEFAULT_MAX_PAYLOAD);
+        config.max_fragments = limit(max_fragments, DEFAULT_MAX_FRAGMENTS);
         config.stream_threshold = limit(stream_threshold, DEFAULT_STREAM_THRESHOLD);
         let mode = if mode == 2 {
             Mode::Frames

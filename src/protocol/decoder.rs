@@ -70,6 +70,8 @@ pub struct Decoder {
     /// The data message in progress: its opcode, delivery and length so far.
     message: Option<(Opcode, Delivery)>,
     message_len: u64,
+    /// Data frames of the message in progress.
+    fragments: u64,
     /// Whether someone consumes streamed messages; without a consumer every
     /// message is delivered whole, whatever `stream_threshold` says.
     streaming: bool,
@@ -112,6 +114,7 @@ impl Decoder {
             partial: false,
             message: None,
             message_len: 0,
+            fragments: 0,
             streaming: true,
             utf8: Utf8Validator::new(),
             assembly: Vec::new(),
@@ -280,6 +283,7 @@ impl Decoder {
             (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
             (opcode, None) => {
                 self.message_len = 0;
+                self.fragments = 0;
                 self.compressed = frame.rsv1;
                 self.inflated = 0;
                 let threshold = if self.streaming {
@@ -300,6 +304,10 @@ impl Decoder {
         };
         if frame.length > config.max_payload.saturating_sub(self.message_len) {
             return Err(ProtocolError::MessageTooBig);
+        }
+        self.fragments += 1;
+        if self.fragments > config.max_fragments {
+            return Err(ProtocolError::TooManyFragments);
         }
         self.message_len += frame.length;
         if delivery == Delivery::Stream && frame.opcode != Opcode::Continuation {
@@ -581,6 +589,35 @@ mod tests {
                 Event::StreamStop,
             ]
         );
+    }
+
+    #[test]
+    fn a_message_in_more_fragments_than_max_fragments_fails_with_1008() {
+        for (streamed, threshold) in [(false, NO_STREAM_THRESHOLD), (true, 0)] {
+            let mut config = Config::new(Role::Server);
+            config.max_fragments = 3;
+            config.stream_threshold = threshold;
+            let mut d = Decoder::new(Mode::Messages(config));
+            // Three frames are allowed, a control frame between them does
+            // not count, and the count starts again with the next message.
+            let mut input = frame(Opcode::Text, false, b"a");
+            input.extend(frame(Opcode::Ping, true, b""));
+            input.extend(frame(Opcode::Continuation, false, b"b"));
+            input.extend(frame(Opcode::Continuation, true, b"c"));
+            input.extend(frame(Opcode::Binary, false, b"a"));
+            input.extend(frame(Opcode::Continuation, false, b"b"));
+            input.extend(frame(Opcode::Continuation, false, b"c"));
+            let (events, err) = run(&mut d, input);
+            assert_eq!(err, None, "streamed: {streamed}");
+            let ended = events
+                .iter()
+                .filter(|e| matches!(e, Event::Message(..) | Event::StreamStop))
+                .count();
+            assert_eq!(ended, 1, "the first message completes");
+            let (_, err) = run(&mut d, frame(Opcode::Continuation, true, b"d"));
+            assert_eq!(err, Some(ProtocolError::TooManyFragments));
+            assert_eq!(ProtocolError::TooManyFragments.close_code(), 1008);
+        }
     }
 
     #[test]

@@ -41,11 +41,14 @@ pub enum ProtocolError {
     /// A compressed message that is not a valid DEFLATE stream (RFC 7692
     /// §7.2.2; close 1007, as for any data inconsistent with its type).
     InvalidCompressedData,
+    /// A message in more fragments than `maxFragments` (close 1008, policy):
+    /// a flood of tiny frames costs a header parse each.
+    TooManyFragments,
 }
 
 impl ProtocolError {
     /// Every variant, in the order of [`ProtocolError::kind`].
-    pub const KINDS: usize = 15;
+    pub const KINDS: usize = 16;
 
     /// The close code the connection is failed with (§7.4.1).
     #[must_use]
@@ -53,6 +56,7 @@ impl ProtocolError {
         match self {
             Self::InvalidUtf8 | Self::InvalidCompressedData => 1007,
             Self::MessageTooBig => 1009,
+            Self::TooManyFragments => 1008,
             _ => 1002,
         }
     }
@@ -77,6 +81,7 @@ impl ProtocolError {
             Self::InvalidUtf8 => "WS_ERR_INVALID_UTF8",
             Self::InvalidCloseCode(_) => "WS_ERR_INVALID_CLOSE_CODE",
             Self::InvalidCompressedData => "WS_ERR_INVALID_COMPRESSED_DATA",
+            Self::TooManyFragments => "WS_ERR_TOO_MANY_BUFFERED_PARTS",
         }
     }
 
@@ -99,6 +104,7 @@ impl ProtocolError {
             Self::InvalidClosePayload => (12, 0),
             Self::InvalidCloseCode(code) => (13, u32::from(code)),
             Self::InvalidCompressedData => (14, 0),
+            Self::TooManyFragments => (15, 0),
         }
     }
 
@@ -121,6 +127,7 @@ impl ProtocolError {
             12 => Self::InvalidClosePayload,
             13 => Self::InvalidCloseCode(u16::try_from(detail).ok()?),
             14 => Self::InvalidCompressedData,
+            15 => Self::TooManyFragments,
             _ => return None,
         })
     }
@@ -150,6 +157,7 @@ impl fmt::Display for ProtocolError {
             Self::InvalidClosePayload => f.write_str("Close frame body of 1 byte"),
             Self::InvalidCloseCode(code) => write!(f, "Invalid close code {code}"),
             Self::InvalidCompressedData => f.write_str("Invalid compressed data"),
+            Self::TooManyFragments => f.write_str("Message has more fragments than maxFragments"),
         }
     }
 }
@@ -184,7 +192,7 @@ mod tests {
         assert_eq!(ProtocolError::InvalidUtf8.close_code(), 1007);
         assert_eq!(ProtocolError::MessageTooBig.close_code(), 1009);
         for e in all() {
-            assert!([1002, 1007, 1009].contains(&e.close_code()));
+            assert!([1002, 1007, 1008, 1009].contains(&e.close_code()));
             assert!(e.code().starts_with("WS_ERR_"));
             assert!(!e.to_string().is_empty());
             // JS sends the message as the close reason, which must fit 123 bytes.

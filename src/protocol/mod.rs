@@ -27,6 +27,11 @@ pub use utf8::Utf8Validator;
 /// Largest message accepted by default (`maxPayload`): 100 MiB.
 pub const DEFAULT_MAX_PAYLOAD: u64 = 100 * 1024 * 1024;
 
+/// Largest number of frames in one message by default (`maxFragments`):
+/// twice Autobahn's most fragmented honest case (9.4.1: 4 MiB in 64-byte
+/// frames), far below a flood of one-byte frames.
+pub const DEFAULT_MAX_FRAGMENTS: u64 = 128 * 1024;
+
 /// Default `streamThreshold`: an unfragmented data frame shorter than this is
 /// delivered as one message, a longer one as a stream (the seed's 16 KiB).
 pub const DEFAULT_STREAM_THRESHOLD: u64 = 16 * 1024;
@@ -50,6 +55,8 @@ pub struct Config {
     pub role: Role,
     /// Largest message (sum of its frames' payloads) accepted; larger: 1009.
     pub max_payload: u64,
+    /// Most data frames in one message; more: 1008.
+    pub max_fragments: u64,
     /// Data frames below this length, unfragmented, are delivered whole.
     pub stream_threshold: u64,
     /// Whether an extension (permessage-deflate) gave RSV1 a meaning.
@@ -63,6 +70,7 @@ impl Config {
         Self {
             role,
             max_payload: DEFAULT_MAX_PAYLOAD,
+            max_fragments: DEFAULT_MAX_FRAGMENTS,
             stream_threshold: DEFAULT_STREAM_THRESHOLD,
             allow_rsv1: false,
         }
