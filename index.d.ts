@@ -28,6 +28,12 @@ export interface SocketOptions {
    * Default 131072; `Infinity`: no limit.
    */
   maxFragments?: number
+  /**
+   * Bytes the peer may leave unread: a send that finds more queued closes the socket with 1008
+   * (`WS_ERR_BACKPRESSURE`). Default 64 MiB. Waiting for `'drain'` when `send()` returns false
+   * never reaches it.
+   */
+  maxBackpressure?: number
   /** Milliseconds to wait for the peer's close frame after ours. Default 30000. */
   closeTimeout?: number
 }
@@ -387,7 +393,10 @@ export class Upgrade {
 export interface ServerOptions
   extends
     HandleUpgradeOptions,
-    Pick<SocketOptions, 'maxPayload' | 'maxFragments' | 'streamThreshold' | 'closeTimeout'> {
+    Pick<
+      SocketOptions,
+      'maxPayload' | 'maxFragments' | 'maxBackpressure' | 'streamThreshold' | 'closeTimeout'
+    > {
   /** Create an http.Server and listen on this port (0: any free port); see `address()`. */
   port?: number
   /** With `port`: the address to listen on. Default: Node's (all interfaces). */
@@ -473,7 +482,12 @@ export interface ConnectOptions
     UpgradeRequestOptions,
     Pick<
       SocketOptions,
-      'opcode' | 'streamThreshold' | 'maxPayload' | 'maxFragments' | 'closeTimeout'
+      | 'opcode'
+      | 'streamThreshold'
+      | 'maxPayload'
+      | 'maxFragments'
+      | 'maxBackpressure'
+      | 'closeTimeout'
     > {}
 
 /**

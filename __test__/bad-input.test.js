@@ -4,6 +4,7 @@
 // victim emits 'error' with the right code, closes with the right close
 // code, and a second connection in the same process is unaffected.
 
+const { Duplex } = require('node:stream')
 const { Socket } = require('..')
 const { tcpPair, once } = require('./helpers/pair')
 const { hex, wsFrame } = require('./helpers/frames')
@@ -215,8 +216,91 @@ describe('a ping flood from a peer that never reads', () => {
     // 26 MB of pings went out; what waits in our writable buffer stays near
     // one read's worth of pongs.
     expect(sent).toBeGreaterThan(25e6)
-    expect(pair.server.writableLength).toBeLessThan(1 << 20)
+    // Past the high-water mark, pongs wait as one (the latest).
+    expect(pair.server.writableLength).toBeLessThan(64 * 1024)
     expect(pair.server.isPaused()).toBe(true) // waiting for the peer to read
+    pair.close()
+  }, 30000)
+})
+
+describe('a peer that pings while it does not read our pongs', () => {
+  it('gets one pong for the pings of the wait, the latest, once it reads again', async () => {
+    // A source whose writes complete only when the test says the peer read.
+    const held = []
+    const source = new Duplex({
+      read() {},
+      write(chunk, encoding, callback) {
+        held.push([chunk, callback])
+      },
+    })
+    new Socket(source)
+    const count = 10000
+    const body = (i) => `ping ${i}`.padEnd(120, '.')
+    const pings = Array.from({ length: count }, (_, i) =>
+      wsFrame(0x9, Buffer.from(body(i)), { mask: true }),
+    )
+    source.push(Buffer.concat(pings))
+    await new Promise((resolve) => setImmediate(resolve))
+    // Until the high-water mark, each ping got its pong; then they waited as one.
+    expect(source.writableLength).toBeLessThan(17 * 1024)
+    const written = []
+    while (held.length > 0) {
+      const [chunk, callback] = held.shift()
+      written.push(chunk)
+      callback()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const bytes = Buffer.concat(written)
+    const pongs = []
+    for (let at = 0; at < bytes.length; at += 2 + bytes[at + 1]) {
+      expect(bytes[at]).toBe(0x8a)
+      pongs.push(bytes.subarray(at + 2, at + 2 + bytes[at + 1]).toString())
+    }
+    expect(pongs.length).toBeLessThan(200)
+    expect(pongs.at(-1)).toBe(body(count - 1))
+  })
+})
+
+describe('a peer that does not read while we send (maxBackpressure)', () => {
+  it('closes with 1008 once a send finds more than maxBackpressure queued, and drops the connection', async () => {
+    const pair = await tcpPair()
+    const victim = new Socket(pair.server, { maxBackpressure: 1 << 20 })
+    const errors = []
+    victim.on('error', (err) => errors.push(err))
+    const closed = once(victim, 'close')
+    pair.client.pause()
+    const chunk = Buffer.alloc(64 * 1024, 1)
+    let sends = 0
+    // A producer that ignores send()'s false.
+    while (sends < 1000 && victim.readyState === Socket.OPEN) {
+      victim.send(chunk)
+      sends++
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(await closed).toEqual([1008, expect.stringContaining('maxBackpressure')])
+    expect(errors.map((e) => [e.code, e.closeCode])).toEqual([['WS_ERR_BACKPRESSURE', 1008]])
+    // It stopped near the limit, not after the thousand sends.
+    expect(sends * chunk.length).toBeLessThan(8 << 20)
+    expect(pair.server.destroyed).toBe(true)
+    pair.close()
+  }, 30000)
+
+  it('never closes a producer that waits for drain', async () => {
+    const pair = await tcpPair()
+    const sender = new Socket(pair.server, { maxBackpressure: 256 * 1024 })
+    const receiver = new Socket(pair.client, { mask: true })
+    let got = 0
+    receiver.on('message', (m) => {
+      got += m.length
+    })
+    const chunk = Buffer.alloc(64 * 1024, 2)
+    for (let i = 0; i < 160; i++) {
+      if (!sender.send(chunk)) await once(sender, 'drain')
+    }
+    while (got < 160 * chunk.length) await once(receiver, 'message')
+    expect(sender.readyState).toBe(Socket.OPEN)
+    receiver.close()
+    await once(sender, 'close')
     pair.close()
   }, 30000)
 })

@@ -70,6 +70,7 @@ function checkSocketOptions(options) {
   checkLimit('options.streamThreshold', options.streamThreshold, true)
   checkLimit('options.maxPayload', options.maxPayload, false)
   checkLimit('options.maxFragments', options.maxFragments, false)
+  checkLimit('options.maxBackpressure', options.maxBackpressure, true)
   checkLimit('options.closeTimeout', options.closeTimeout, true)
   if (options.closeTimeout === Infinity) {
     throw invalidValue('options.closeTimeout', 'a finite number of milliseconds', Infinity)

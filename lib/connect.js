@@ -6,7 +6,14 @@ const { invalidType } = require('./errors')
 const { checkSocketOptions } = require('./checks')
 
 // Options that shape the Socket; the rest go to the opening handshake.
-const SOCKET_OPTIONS = ['opcode', 'streamThreshold', 'maxPayload', 'maxFragments', 'closeTimeout']
+const SOCKET_OPTIONS = [
+  'opcode',
+  'streamThreshold',
+  'maxPayload',
+  'maxFragments',
+  'maxBackpressure',
+  'closeTimeout',
+]
 
 /**
  * Opens a client WebSocket: the opening handshake to `url` (ws:// or wss://),
@@ -14,7 +21,8 @@ const SOCKET_OPTIONS = ['opcode', 'streamThreshold', 'maxPayload', 'maxFragments
  * rejects with the handshake's error (`code` 'WS_ERR_HANDSHAKE' and the
  * HTTP `status` when the server answered, or the connection's own error).
  * `options`: those of Upgrade.createUpgradeRequest, plus the Socket options
- * `opcode`, `streamThreshold`, `maxPayload`, `maxFragments` and `closeTimeout`.
+ * `opcode`, `streamThreshold`, `maxPayload`, `maxFragments`, `maxBackpressure` and
+ * `closeTimeout`.
  */
 function connect(url, options = {}) {
   if (options === null || typeof options !== 'object') {

@@ -32,6 +32,7 @@ class Sending {
   // Messages and shared frames sent while a stream is open: [flags, data],
   // or [null, frame] for an already encoded frame.
   #backlog = []
+  #backlogBytes = 0
 
   /**
    * `maskFlag`: native.FLAG_MASK or 0; `opcode`: the Socket's `opcode` option
@@ -82,11 +83,8 @@ class Sending {
 
   /** Bytes queued here and not yet written to the source. */
   get queuedBytes() {
-    let queued = this.#outbox.queuedBytes
+    let queued = this.#outbox.queuedBytes + this.#backlogBytes
     for (const chunk of this.#pending) queued += chunk.length
-    for (const [, data] of this.#backlog) {
-      queued += typeof data === 'string' ? Buffer.byteLength(data) : data.length
-    }
     return queued
   }
 
@@ -103,10 +101,16 @@ class Sending {
   /** A whole data message with its frame flags (mask included): compressed here if it should be. */
   whole(flags, data) {
     if (this.#streaming) {
-      this.#backlog.push([flags, data])
+      this.#wait(flags, data)
       return false
     }
     return this.#push(flags, data)
+  }
+
+  /** Keeps a message or frame until the open stream ends. */
+  #wait(flags, data) {
+    this.#backlog.push([flags, data])
+    this.#backlogBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length
   }
 
   #push(flags, data) {
@@ -120,7 +124,7 @@ class Sending {
   /** An already encoded data frame (the same bytes for many sockets). */
   frame(frame) {
     if (this.#streaming) {
-      this.#backlog.push([null, frame])
+      this.#wait(null, frame)
       return false
     }
     return this.control(frame)
@@ -231,6 +235,7 @@ class Sending {
         : this.#outbox.push(this.#nextStreamFlags() | FLAG_FIN | this.#maskFlag, '')
     const backlog = this.#backlog
     this.#backlog = []
+    this.#backlogBytes = 0
     for (const [flags, data] of backlog) {
       if (flags === null) this.control(data)
       else this.#push(flags, data)
@@ -249,6 +254,7 @@ class Sending {
     this.#streaming = false
     this.#pending = []
     this.#backlog = []
+    this.#backlogBytes = 0
   }
 }
 

@@ -53,7 +53,7 @@ class Server extends EventEmitter {
   /**
    * @param {object} [options] `url`, `timeout`, `maxConnections`, plus
    *   `handshakeTimeout`, `protocols` and the Socket options `maxPayload`,
-   *   `maxFragments`, `streamThreshold`, `closeTimeout`.
+   *   `maxFragments`, `maxBackpressure`, `streamThreshold`, `closeTimeout`.
    */
   constructor(options = {}) {
     checkObject('options', options)
@@ -111,6 +111,7 @@ class Server extends EventEmitter {
     this.#socketOptions = {
       maxPayload: options.maxPayload,
       maxFragments: options.maxFragments,
+      maxBackpressure: options.maxBackpressure,
       streamThreshold: options.streamThreshold,
       closeTimeout: options.closeTimeout,
     }

@@ -4,7 +4,7 @@ const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
 const Sending = require('./sending')
 const Decoding = require('./decoding')
-const { invalidValue } = require('./errors')
+const { invalidValue, WebSocketError } = require('./errors')
 const { checkSource, checkSocketOptions } = require('./checks')
 const { bytesOf, encode, closeFrame } = require('./frames')
 const { kSettings } = require('./upgrade')
@@ -14,6 +14,10 @@ const Closing = require('./closing')
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
 const CLOSE_TIMEOUT = 30000
+
+// Bytes a peer may leave unread before a send closes its socket
+// (docs/socket.md, `maxBackpressure`).
+const MAX_BACKPRESSURE = 64 * 1024 * 1024
 
 const PING = 0x9
 const PONG = 0xa
@@ -56,6 +60,8 @@ class Socket extends OrderedDuplex {
   #dispatching = false
   #pendingChunks = []
   #inStreamOpcode = 0
+  // The latest ping's body while its pong waits for the source to drain.
+  #pendingPong = null
 
   // outgoing
   // Sources piped into us; each added an 'error' listener of its own.
@@ -68,10 +74,12 @@ class Socket extends OrderedDuplex {
   #owesDrain = false
 
   #closing
+  #maxBackpressure
 
   /**
    * @param {import('node:stream').Duplex} source the raw connection
-   * @param {object} [options] `mask`, `opcode`, `streamThreshold`, `maxPayload`, `maxFragments`, `closeTimeout`
+   * @param {object} [options] `mask`, `opcode`, `streamThreshold`, `maxPayload`, `maxFragments`,
+   *   `maxBackpressure`, `closeTimeout`
    */
   constructor(source, options) {
     checkSource(source)
@@ -90,6 +98,7 @@ class Socket extends OrderedDuplex {
       this.#maskFlag !== 0,
       opts.closeTimeout ?? CLOSE_TIMEOUT,
     )
+    this.#maxBackpressure = opts.maxBackpressure ?? MAX_BACKPRESSURE
     this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold, opts.maxFragments)
     if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
@@ -139,13 +148,36 @@ class Socket extends OrderedDuplex {
   /** Sends `message` as one complete data frame. */
   send(message = '') {
     const bytes = bytesOf('message', message)
-    if (!this.#closing.canSend) return false
+    if (!this.#canQueue()) return false
     return this.#sent(this.#sending.message(message, bytes))
   }
 
   /** Drops the connection at once, with no closing handshake ('close' reports 1006). */
   terminate() {
     this.#closing.terminate()
+  }
+
+  /**
+   * Whether data may be queued: no close frame of ours is out, and the peer
+   * has not left more than `maxBackpressure` bytes unread. A send that finds
+   * more fails the socket (1008): the peer does not read, and a producer
+   * that ignores send()'s false would otherwise grow our memory without end.
+   */
+  #canQueue() {
+    if (!this.#closing.canSend) return false
+    const source = this.#source
+    if (!source.writableNeedDrain && !this.#sending.streaming) return true
+    const queued = (source.writableLength ?? 0) + this.#sending.queuedBytes
+    if (queued <= this.#maxBackpressure) return true
+    this.#fail(
+      new WebSocketError(
+        `The peer left more than maxBackpressure (${this.#maxBackpressure}) bytes unread`,
+        'WS_ERR_BACKPRESSURE',
+        1008,
+      ),
+      true,
+    )
+    return false
   }
 
   /** `ok`: whether the source took a write without asking to wait (or nothing queued it). */
@@ -191,13 +223,13 @@ class Socket extends OrderedDuplex {
 
   /** Sends an already encoded frame (the same bytes for many sockets). */
   [kSendFrame](frame) {
-    if (!this.#closing.canSend) return false
+    if (!this.#canQueue()) return false
     return this.#sending.frame(frame)
   }
 
   /** Sends a whole data message with frame `flags` (no mask), compressed as this socket does. */
   [kSendWhole](flags, data) {
-    if (!this.#closing.canSend) return false
+    if (!this.#canQueue()) return false
     return this.#sending.whole(flags | this.#maskFlag, data)
   }
 
@@ -213,7 +245,7 @@ class Socket extends OrderedDuplex {
 
   /** Streams a SharedFragment (Server.write); `text`: a string was written. */
   [kStreamShared](fragment, text) {
-    if (!this.#closing.canSend) return false
+    if (!this.#canQueue()) return false
     return this.#sent(this.#sending.sharedFragment(fragment, text, this.#inStreamOpcode))
   }
 
@@ -228,7 +260,7 @@ class Socket extends OrderedDuplex {
       return this.#endStream()
     }
     const bytes = bytesOf('chunk', chunk)
-    if (!this.#closing.canSend) return false
+    if (!this.#canQueue()) return false
     return this.#sent(this.#sending.fragment(chunk, bytes, this.#inStreamOpcode))
   }
 
@@ -275,11 +307,7 @@ class Socket extends OrderedDuplex {
         this._afterReaders(this.#emitStop)
         break
       case EVENT_PING:
-        if (this.#closing.sentClose) break
-        // A peer that pings but does not read must not grow our buffers.
-        if (!this.#sending.control(encode(PONG | FLAG_FIN | this.#maskFlag, data))) {
-          this._awaitDrain()
-        }
+        if (!this.#closing.sentClose) this.#pong(data)
         break
       case EVENT_PONG:
         this.emit('pong', data)
@@ -293,6 +321,31 @@ class Socket extends OrderedDuplex {
       default:
         break
     }
+  }
+
+  /**
+   * Answers a ping. While the source waits to drain, only the latest ping
+   * of the wait is answered, once it drained (RFC 6455 §5.5.3), and we stop
+   * reading: a peer that pings but does not read cannot grow our buffers.
+   */
+  #pong(data) {
+    if (this.#source.writableNeedDrain) {
+      const waiting = this.#pendingPong !== null
+      // Copied: the body is a view of a whole read.
+      this.#pendingPong = Buffer.from(data)
+      if (!waiting) {
+        this._awaitDrain()
+        this.#source.once('drain', this.#sendPendingPong)
+      }
+      return
+    }
+    if (!this.#sending.control(encode(PONG | FLAG_FIN | this.#maskFlag, data))) this._awaitDrain()
+  }
+
+  #sendPendingPong = () => {
+    const data = this.#pendingPong
+    this.#pendingPong = null
+    if (data !== null && this.#closing.canSend) this.#pong(data)
   }
 
   #emitStop = () => {
@@ -363,8 +416,10 @@ class Socket extends OrderedDuplex {
 
   // ---------------------------------------------------------------- closing
 
-  #fail(err) {
+  /** `abort`: the peer does not read, so our close frame would never reach it: drop the connection. */
+  #fail(err, abort = false) {
     this.#closing.fail(err)
+    if (abort) this.#source.destroy()
     // Only listeners of the user's count: a pipe into us adds its own, which
     // would destroy us with the error and make it uncaught.
     if (this.listenerCount('error') > this.#incomingPipes) this.emit('error', err)
