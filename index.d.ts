@@ -34,6 +34,11 @@ export interface SocketOptions {
    * never reaches it.
    */
   maxBackpressure?: number
+  /**
+   * Ms between heartbeat pings; a peer that has not answered one by the next closes the socket
+   * with 1001 (`WS_ERR_HEARTBEAT_TIMEOUT`). Default 0: none. A `Server`'s sockets share one timer.
+   */
+  heartbeat?: number
   /** Milliseconds to wait for the peer's close frame after ours. Default 30000. */
   closeTimeout?: number
 }
@@ -395,7 +400,12 @@ export interface ServerOptions
     HandleUpgradeOptions,
     Pick<
       SocketOptions,
-      'maxPayload' | 'maxFragments' | 'maxBackpressure' | 'streamThreshold' | 'closeTimeout'
+      | 'maxPayload'
+      | 'maxFragments'
+      | 'maxBackpressure'
+      | 'heartbeat'
+      | 'streamThreshold'
+      | 'closeTimeout'
     > {
   /** Create an http.Server and listen on this port (0: any free port); see `address()`. */
   port?: number

@@ -46,6 +46,13 @@ function checkLimit(name, value, allowZero, fallback) {
   return value
 }
 
+/** A timer interval in ms: a finite number >= 0, 0 for none. */
+function checkInterval(name, value) {
+  checkLimit(name, value, true)
+  if (value === Infinity) throw invalidValue(name, 'a finite number of milliseconds', value)
+  return value
+}
+
 /** Subprotocol names: a string or a list of distinct tokens. Returns the list. */
 function checkProtocols(name, protocols) {
   if (protocols === undefined) return []
@@ -71,10 +78,8 @@ function checkSocketOptions(options) {
   checkLimit('options.maxPayload', options.maxPayload, false)
   checkLimit('options.maxFragments', options.maxFragments, false)
   checkLimit('options.maxBackpressure', options.maxBackpressure, true)
-  checkLimit('options.closeTimeout', options.closeTimeout, true)
-  if (options.closeTimeout === Infinity) {
-    throw invalidValue('options.closeTimeout', 'a finite number of milliseconds', Infinity)
-  }
+  checkInterval('options.closeTimeout', options.closeTimeout)
+  checkInterval('options.heartbeat', options.heartbeat)
   return options
 }
 
@@ -84,6 +89,7 @@ module.exports = {
   checkBoolean,
   checkOpcode,
   checkLimit,
+  checkInterval,
   checkProtocols,
   checkSocketOptions,
 }

@@ -12,6 +12,7 @@ const SOCKET_OPTIONS = [
   'maxPayload',
   'maxFragments',
   'maxBackpressure',
+  'heartbeat',
   'closeTimeout',
 ]
 
@@ -21,8 +22,8 @@ const SOCKET_OPTIONS = [
  * rejects with the handshake's error (`code` 'WS_ERR_HANDSHAKE' and the
  * HTTP `status` when the server answered, or the connection's own error).
  * `options`: those of Upgrade.createUpgradeRequest, plus the Socket options
- * `opcode`, `streamThreshold`, `maxPayload`, `maxFragments`, `maxBackpressure` and
- * `closeTimeout`.
+ * `opcode`, `streamThreshold`, `maxPayload`, `maxFragments`, `maxBackpressure`,
+ * `heartbeat` and `closeTimeout`.
  */
 function connect(url, options = {}) {
   if (options === null || typeof options !== 'object') {

@@ -8,12 +8,13 @@ const Socket = require('./socket')
 const Upgrade = require('./upgrade')
 const { refuse } = require('./refuse')
 const { invalidType, invalidValue } = require('./errors')
-const { checkObject, checkLimit, checkProtocols } = require('./checks')
+const { checkObject, checkLimit, checkInterval, checkProtocols } = require('./checks')
 const { bytesOf, encode } = require('./frames')
 const { checkDeflateOptions } = require('./compression')
 
 const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = Socket
 const SharedFragment = require('./shared-fragment')
+const Heartbeat = require('./heartbeat')
 
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
@@ -40,6 +41,8 @@ class Server extends EventEmitter {
   #deflate
   #socketOptions
   #sockets = new Set()
+  // One timer pings every socket (the `heartbeat` option), or null.
+  #heartbeat = null
   // write()'s SharedFragments of this tick, by share key.
   #fragments = new Map()
   // The http.Server made for `port`, if any; close() closes it.
@@ -51,7 +54,7 @@ class Server extends EventEmitter {
   #streamForwarders = new Map()
 
   /**
-   * @param {object} [options] `url`, `timeout`, `maxConnections`, plus
+   * @param {object} [options] `url`, `timeout`, `heartbeat`, `maxConnections`, plus
    *   `handshakeTimeout`, `protocols` and the Socket options `maxPayload`,
    *   `maxFragments`, `maxBackpressure`, `streamThreshold`, `closeTimeout`.
    */
@@ -66,6 +69,8 @@ class Server extends EventEmitter {
       throw invalidValue('options.url', 'a ws:// URL', url)
     }
     this.#timeout = checkLimit('options.timeout', options.timeout, false, IDLE_TIMEOUT)
+    const heartbeat = checkInterval('options.heartbeat', options.heartbeat)
+    if (heartbeat > 0) this.#heartbeat = new Heartbeat(heartbeat)
     this.#maxConnections = checkLimit(
       'options.maxConnections',
       options.maxConnections,
@@ -243,6 +248,7 @@ class Server extends EventEmitter {
   #open(raw, request, settings) {
     const ws = new Socket(raw, { ...this.#socketOptions, mask: false })
     this.#sockets.add(ws)
+    this.#heartbeat?.add(ws)
     if (typeof raw.setTimeout === 'function') {
       raw.setTimeout(this.#timeout)
       raw.on('timeout', () => ws.close(1001, 'Idle timeout'))
@@ -256,6 +262,7 @@ class Server extends EventEmitter {
     })
     ws.on('close', (code, reason) => {
       this.#sockets.delete(ws)
+      this.#heartbeat?.delete(ws)
       this.#streamForwarders.delete(ws)
       this.emit('close', code, ws, reason)
     })

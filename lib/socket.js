@@ -10,6 +10,9 @@ const { bytesOf, encode, closeFrame } = require('./frames')
 const { kSettings } = require('./upgrade')
 const { kDeflate, compressionOf } = require('./compression')
 const Closing = require('./closing')
+const Heartbeat = require('./heartbeat')
+
+const { kBeat } = Heartbeat
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
@@ -75,11 +78,15 @@ class Socket extends OrderedDuplex {
 
   #closing
   #maxBackpressure
+  // Our own heartbeat (the `heartbeat` option); a Server's sockets share its.
+  #heartbeat = null
+  // A heartbeat ping went out and no pong came since.
+  #awaitingPong = false
 
   /**
    * @param {import('node:stream').Duplex} source the raw connection
    * @param {object} [options] `mask`, `opcode`, `streamThreshold`, `maxPayload`, `maxFragments`,
-   *   `maxBackpressure`, `closeTimeout`
+   *   `maxBackpressure`, `heartbeat`, `closeTimeout`
    */
   constructor(source, options) {
     checkSource(source)
@@ -99,6 +106,10 @@ class Socket extends OrderedDuplex {
       opts.closeTimeout ?? CLOSE_TIMEOUT,
     )
     this.#maxBackpressure = opts.maxBackpressure ?? MAX_BACKPRESSURE
+    if (opts.heartbeat > 0) {
+      this.#heartbeat = new Heartbeat(opts.heartbeat)
+      this.#heartbeat.add(this)
+    }
     this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold, opts.maxFragments)
     if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
@@ -221,6 +232,25 @@ class Socket extends OrderedDuplex {
     this.#closing.send(frame)
   }
 
+  /** A heartbeat: fails the socket when the last one's ping got no pong, else pings. */
+  [kBeat]() {
+    if (!this.#closing.canSend) return
+    if (this.#awaitingPong) {
+      // The peer is presumed gone: it would not read a close frame either.
+      this.#fail(
+        new WebSocketError(
+          'No pong within the heartbeat interval',
+          'WS_ERR_HEARTBEAT_TIMEOUT',
+          1001,
+        ),
+        true,
+      )
+      return
+    }
+    this.#awaitingPong = true
+    this.#sending.control(encode(PING | FLAG_FIN | this.#maskFlag, ''))
+  }
+
   /** Sends an already encoded frame (the same bytes for many sockets). */
   [kSendFrame](frame) {
     if (!this.#canQueue()) return false
@@ -310,6 +340,7 @@ class Socket extends OrderedDuplex {
         if (!this.#closing.sentClose) this.#pong(data)
         break
       case EVENT_PONG:
+        this.#awaitingPong = false
         this.emit('pong', data)
         break
       case EVENT_CLOSE:
@@ -436,6 +467,7 @@ class Socket extends OrderedDuplex {
 
   #onSourceClose = () => {
     if (!this.#closing.sourceClosed()) return
+    this.#heartbeat?.delete(this)
     this.#source.removeListener('data', this.#onData)
     this._releaseHeld()
     this.push(null)
