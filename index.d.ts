@@ -419,7 +419,22 @@ export interface ServerOptions
   maxConnections?: number
   /** A connection whose request has not arrived by then is dropped (408). Default 10000. */
   handshakeTimeout?: number
+  /**
+   * Allowed `Origin`s, such as `'https://example.com'`; a request from a page of another origin
+   * gets 403. Requests without `Origin` (not from a browser) are allowed. Default: any.
+   */
+  origins?: string[]
+  /**
+   * Checks each upgrade before the 101, within `handshakeTimeout` (else 503), holding a slot of
+   * `maxConnections` meanwhile: `true` accepts, `false` refuses with 403, `{ status, headers,
+   * reason }` refuses with that status. What it sets on `request` the `'open'` listener sees.
+   */
+  verifyRequest?: (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>
 }
+
+/** What `verifyRequest` answers. */
+export type VerifyResult =
+  boolean | { status: number; headers?: Record<string, string>; reason?: string }
 
 /** Many sockets on one http.Server, with broadcast. */
 export class Server extends EventEmitter {

@@ -15,6 +15,7 @@ const { checkDeflateOptions } = require('./compression')
 const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = Socket
 const SharedFragment = require('./shared-fragment')
 const Heartbeat = require('./heartbeat')
+const Admission = require('./admission')
 
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
@@ -41,6 +42,9 @@ class Server extends EventEmitter {
   #deflate
   #socketOptions
   #sockets = new Set()
+  #admission
+  // Upgrades waiting for verifyRequest: they hold a slot of maxConnections.
+  #verifying = 0
   // One timer pings every socket (the `heartbeat` option), or null.
   #heartbeat = null
   // write()'s SharedFragments of this tick, by share key.
@@ -55,7 +59,7 @@ class Server extends EventEmitter {
 
   /**
    * @param {object} [options] `url`, `timeout`, `heartbeat`, `maxConnections`, plus
-   *   `handshakeTimeout`, `protocols` and the Socket options `maxPayload`,
+   *   `handshakeTimeout`, `protocols`, `origins`, `verifyRequest` and the Socket options `maxPayload`,
    *   `maxFragments`, `maxBackpressure`, `streamThreshold`, `closeTimeout`.
    */
   constructor(options = {}) {
@@ -84,6 +88,7 @@ class Server extends EventEmitter {
       HANDSHAKE_TIMEOUT,
     )
     this.#protocols = checkProtocols('options.protocols', options.protocols)
+    this.#admission = new Admission(options.origins, options.verifyRequest)
     // Checked here, so a bad option throws from the constructor.
     this.#deflate = checkDeflateOptions(
       'options.perMessageDeflate',
@@ -229,10 +234,50 @@ class Server extends EventEmitter {
       refuse(socket, 503, 'The server is closing')
       return
     }
-    if (this.#sockets.size >= this.#maxConnections) {
+    if (this.#sockets.size + this.#verifying >= this.#maxConnections) {
       refuse(socket, 503, 'Too many connections')
       return
     }
+    const byOrigin = this.#admission.byOrigin(request)
+    if (byOrigin !== null) {
+      refuse(socket, byOrigin.status, byOrigin.reason)
+      return
+    }
+    if (this.#admission.verifies) this.#verify(request, socket, head)
+    else this.#accept(request, socket, head)
+  }
+
+  /**
+   * Runs verifyRequest within the handshake timeout, holding a connection
+   * slot meanwhile, so slow checks can neither pile up past maxConnections
+   * nor keep a socket forever.
+   */
+  #verify(request, socket, head) {
+    this.#verifying++
+    let settled = false
+    const settle = () => {
+      if (settled) return false
+      settled = true
+      this.#verifying--
+      clearTimeout(timer)
+      return true
+    }
+    const timer = setTimeout(() => {
+      if (settle()) refuse(socket, 503, 'The request was not verified in time')
+    }, this.#handshakeTimeout).unref()
+    this.#admission.verify(request).then((verdict) => {
+      if (verdict?.error !== undefined && this.listenerCount('error') > 0) {
+        this.emit('error', verdict.error)
+      }
+      // Timed out, or the client left while it was checked.
+      if (!settle() || socket.destroyed || !socket.writable) return
+      if (verdict !== null) refuse(socket, verdict.status, verdict.reason, verdict.headers)
+      else if (this.#closing) refuse(socket, 503, 'The server is closing')
+      else this.#accept(request, socket, head)
+    })
+  }
+
+  #accept(request, socket, head) {
     Upgrade.handleUpgradeRequest(
       request,
       socket,
