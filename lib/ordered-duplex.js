@@ -113,10 +113,18 @@ class OrderedDuplex extends Duplex {
     if (this.#draining || typeof this.#source.once !== 'function') return
     this.#draining = true
     this._pauseSource()
-    this.#source.once('drain', () => {
-      this.#draining = false
-      if (this.#barrier === null && this.#held.length === 0) this.#resumeSource()
-    })
+    this.#source.once('drain', this.#drained)
+  }
+
+  #drained = () => {
+    this.#draining = false
+    if (this.#barrier === null && this.#held.length === 0) this.#resumeSource()
+  }
+
+  /** The source closed: it keeps no listener of ours. */
+  _unlisten(onData) {
+    this.#source.removeListener('data', onData)
+    this.#source.removeListener('drain', this.#drained)
   }
 
   _pauseSource() {

@@ -294,9 +294,10 @@ class Server extends EventEmitter {
     const ws = new Socket(raw, { ...this.#socketOptions, mask: false })
     this.#sockets.add(ws)
     this.#heartbeat?.add(ws)
+    const onIdle = () => ws.close(1001, 'Idle timeout')
     if (typeof raw.setTimeout === 'function') {
       raw.setTimeout(this.#timeout)
-      raw.on('timeout', () => ws.close(1001, 'Idle timeout'))
+      raw.on('timeout', onIdle)
     }
     for (const event of SOCKET_EVENTS) {
       ws.on(event, (...args) => this.emit(event, ...args, ws))
@@ -308,6 +309,7 @@ class Server extends EventEmitter {
     ws.on('close', (code, reason) => {
       this.#sockets.delete(ws)
       this.#heartbeat?.delete(ws)
+      raw.removeListener('timeout', onIdle)
       this.#streamForwarders.delete(ws)
       this.emit('close', code, ws, reason)
     })

@@ -72,6 +72,8 @@ class Socket extends OrderedDuplex {
   // Nothing has been written since a source was piped into us.
   #pipeEmpty = false
   #inflight = 0
+  // The callback of a write waiting for the source to drain.
+  #writeWaiting = null
   #finalAfter = 0
   // send() or stream() answered false while open: 'drain' is owed.
   #owesDrain = false
@@ -404,11 +406,13 @@ class Socket extends OrderedDuplex {
     this.#pipeEmpty = false
     const done = () => {
       this.#inflight = 0
+      this.#writeWaiting = null
       callback()
     }
     if (this.#sending.fragment(chunk, chunk, this.#inStreamOpcode)) {
       done()
     } else {
+      this.#writeWaiting = done
       this.#source.once('drain', done)
       this._peerBlocked()
     }
@@ -468,7 +472,20 @@ class Socket extends OrderedDuplex {
   #onSourceClose = () => {
     if (!this.#closing.sourceClosed()) return
     this.#heartbeat?.delete(this)
-    this.#source.removeListener('data', this.#onData)
+    // A closed source may live on (a pool, a test, a reference kept): it
+    // keeps none of our listeners, or through them this Socket.
+    const source = this.#source
+    this._unlisten(this.#onData)
+    source.removeListener('drain', this.#sendPendingPong)
+    if (this.#writeWaiting !== null) {
+      source.removeListener('drain', this.#writeWaiting)
+      // What we write now is dropped: a pipe into us moves on.
+      this.#writeWaiting()
+    }
+    source.removeListener('end', this.#onSourceEnd)
+    source.removeListener('error', this.#onSourceError)
+    source.removeListener('close', this.#onSourceClose)
+    source.removeListener('drain', this.#settleDrain)
     this._releaseHeld()
     this.push(null)
     this.emit('close', this.#closing.code, this.#closing.reason)
