@@ -420,6 +420,12 @@ export interface ServerOptions
   /** A connection whose request has not arrived by then is dropped (408). Default 10000. */
   handshakeTimeout?: number
   /**
+   * Bytes all sockets together may buffer, both ways. Over it, the sockets holding the most are
+   * dropped with 1008 (`WS_ERR_MEMORY_BUDGET`) until the total is under it, and new upgrades get
+   * 503 until a measure (every 100 ms) finds it so. Default: none.
+   */
+  memoryBudget?: number
+  /**
    * Allowed `Origin`s, such as `'https://example.com'`; a request from a page of another origin
    * gets 403. Requests without `Origin` (not from a browser) are allowed. Default: any.
    */

@@ -58,6 +58,11 @@ class Decoding {
     this.#receiver.setStreaming(streaming)
   }
 
+  /** Bytes held for messages being assembled (see native Receiver). */
+  get buffered() {
+    return this.#receiver.buffered
+  }
+
   /** The next payload a BUFFERED record announced. */
   take() {
     return this.#receiver.take()

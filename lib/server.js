@@ -16,6 +16,7 @@ const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = Socket
 const SharedFragment = require('./shared-fragment')
 const Heartbeat = require('./heartbeat')
 const Admission = require('./admission')
+const MemoryBudget = require('./budget')
 
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
@@ -43,6 +44,8 @@ class Server extends EventEmitter {
   #socketOptions
   #sockets = new Set()
   #admission
+  // The `memoryBudget` option's watcher, or null.
+  #budget = null
   // Upgrades waiting for verifyRequest: they hold a slot of maxConnections.
   #verifying = 0
   // One timer pings every socket (the `heartbeat` option), or null.
@@ -58,7 +61,7 @@ class Server extends EventEmitter {
   #streamForwarders = new Map()
 
   /**
-   * @param {object} [options] `url`, `timeout`, `heartbeat`, `maxConnections`, plus
+   * @param {object} [options] `url`, `timeout`, `heartbeat`, `memoryBudget`, `maxConnections`, plus
    *   `handshakeTimeout`, `protocols`, `origins`, `verifyRequest` and the Socket options `maxPayload`,
    *   `maxFragments`, `maxBackpressure`, `streamThreshold`, `closeTimeout`.
    */
@@ -89,6 +92,8 @@ class Server extends EventEmitter {
     )
     this.#protocols = checkProtocols('options.protocols', options.protocols)
     this.#admission = new Admission(options.origins, options.verifyRequest)
+    const budget = checkLimit('options.memoryBudget', options.memoryBudget, false, Infinity)
+    if (budget !== Infinity) this.#budget = new MemoryBudget(budget, this.#sockets)
     // Checked here, so a bad option throws from the constructor.
     this.#deflate = checkDeflateOptions(
       'options.perMessageDeflate',
@@ -238,6 +243,10 @@ class Server extends EventEmitter {
       refuse(socket, 503, 'Too many connections')
       return
     }
+    if (this.#budget?.exceeded) {
+      refuse(socket, 503, 'Server memory budget exceeded')
+      return
+    }
     const byOrigin = this.#admission.byOrigin(request)
     if (byOrigin !== null) {
       refuse(socket, byOrigin.status, byOrigin.reason)
@@ -294,6 +303,7 @@ class Server extends EventEmitter {
     const ws = new Socket(raw, { ...this.#socketOptions, mask: false })
     this.#sockets.add(ws)
     this.#heartbeat?.add(ws)
+    this.#budget?.opened()
     const onIdle = () => ws.close(1001, 'Idle timeout')
     if (typeof raw.setTimeout === 'function') {
       raw.setTimeout(this.#timeout)
@@ -309,6 +319,7 @@ class Server extends EventEmitter {
     ws.on('close', (code, reason) => {
       this.#sockets.delete(ws)
       this.#heartbeat?.delete(ws)
+      this.#budget?.closed()
       raw.removeListener('timeout', onIdle)
       this.#streamForwarders.delete(ws)
       this.emit('close', code, ws, reason)

@@ -13,6 +13,7 @@ const Closing = require('./closing')
 const Heartbeat = require('./heartbeat')
 
 const { kBeat } = Heartbeat
+const { kBuffered, kShed } = require('./budget')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
@@ -232,6 +233,19 @@ class Socket extends OrderedDuplex {
     const frame = closeFrame(code, reason, this.#maskFlag !== 0)
     if (!this.#closing.canSend) return
     this.#closing.send(frame)
+  }
+
+  /** Bytes this socket holds both ways, for a Server's memory budget. */
+  [kBuffered]() {
+    return this.bufferedAmount + this.readableLength + this.#decoding.buffered
+  }
+
+  /** Dropped to bring a Server under its memory budget: the bytes go with the connection. */
+  [kShed]() {
+    this.#fail(
+      new WebSocketError('Server memory budget exceeded', 'WS_ERR_MEMORY_BUDGET', 1008),
+      true,
+    )
   }
 
   /** A heartbeat: fails the socket when the last one's ping got no pong, else pings. */

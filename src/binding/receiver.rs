@@ -256,6 +256,18 @@ impl Receiver {
         self.decoder.set_streaming(streaming);
     }
 
+    /// Bytes held for messages being assembled or not yet taken.
+    #[napi(getter)]
+    #[must_use]
+    pub fn buffered(&self) -> f64 {
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a byte count below 2^53 is exact in an f64"
+        )]
+        let bytes = self.decoder.buffered() as f64;
+        bytes
+    }
+
     /// The next assembled payload, in the order of the BUFFERED records.
     #[napi]
     pub fn take(&mut self) -> Option<Buffer> {

@@ -186,6 +186,13 @@ impl Decoder {
         self.completed.pop_front()
     }
 
+    /// Bytes this decoder holds: the message being assembled and those
+    /// assembled but not yet taken (a server's memory budget counts them).
+    #[must_use]
+    pub fn buffered(&self) -> usize {
+        self.assembly.capacity() + self.completed.iter().map(Vec::capacity).sum::<usize>()
+    }
+
     /// Whether a close frame has been received.
     #[must_use]
     pub fn is_closed(&self) -> bool {
