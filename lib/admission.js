@@ -5,6 +5,7 @@
 // application's own check (a token, a cookie) before the 101.
 
 const native = require('./native')
+const { refuse } = require('./refuse')
 const { invalidType, invalidValue } = require('./errors')
 
 /** A refusal: the HTTP status, a one-line body and extra headers. */
@@ -17,6 +18,8 @@ const FORBIDDEN = refusal(403, 'Forbidden')
 class Admission {
   #origins = null
   #verify = null
+  /** Requests being verified: each holds a slot of maxConnections. */
+  verifying = 0
 
   /** `origins`: allowed Origin values (or undefined); `verifyRequest`: a function (or undefined). */
   constructor(origins, verifyRequest) {
@@ -48,6 +51,31 @@ class Admission {
     const origin = request.headers.origin
     if (origin === undefined || this.#origins.has(origin)) return null
     return refusal(403, 'Origin not allowed')
+  }
+
+  /**
+   * Runs verifyRequest within `timeout` ms, holding a connection slot
+   * meanwhile, so slow checks can neither pile up past maxConnections nor
+   * keep a socket forever: past it the request gets 503 here. `done(verdict)`
+   * as `verify` resolves it (after the timeout, only to report an error).
+   */
+  verifyWithin(timeout, request, socket, done) {
+    this.verifying++
+    let settled = false
+    const settle = () => {
+      if (settled) return false
+      settled = true
+      this.verifying--
+      clearTimeout(timer)
+      return true
+    }
+    const timer = setTimeout(() => {
+      if (settle()) refuse(socket, 503, 'The request was not verified in time')
+    }, timeout).unref()
+    // A late verdict still reports its error; the refused socket takes nothing.
+    this.verify(request).then((verdict) => {
+      if (settle() || verdict?.error !== undefined) done(verdict)
+    })
   }
 
   /**

@@ -21,6 +21,32 @@ class WebSocketError extends Error {
   }
 }
 
+// The closes the library decides itself (docs/errors.md), as the errors it
+// fails the socket with: the message is also the close reason.
+
+/** The peer left more than `limit` bytes unread. */
+function backpressureError(limit) {
+  return new WebSocketError(
+    `The peer left more than maxBackpressure (${limit}) bytes unread`,
+    'WS_ERR_BACKPRESSURE',
+    1008,
+  )
+}
+
+/** No pong came within the heartbeat interval. */
+function heartbeatError() {
+  return new WebSocketError(
+    'No pong within the heartbeat interval',
+    'WS_ERR_HEARTBEAT_TIMEOUT',
+    1001,
+  )
+}
+
+/** The socket held the most when its Server passed `memoryBudget`. */
+function budgetError() {
+  return new WebSocketError('Server memory budget exceeded', 'WS_ERR_MEMORY_BUDGET', 1008)
+}
+
 function describe(value) {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
@@ -54,4 +80,11 @@ function invalidValue(name, expected, value) {
   return err
 }
 
-module.exports = { WebSocketError, invalidType, invalidValue }
+module.exports = {
+  WebSocketError,
+  backpressureError,
+  heartbeatError,
+  budgetError,
+  invalidType,
+  invalidValue,
+}

@@ -46,8 +46,6 @@ class Server extends EventEmitter {
   #admission
   // The `memoryBudget` option's watcher, or null.
   #budget = null
-  // Upgrades waiting for verifyRequest: they hold a slot of maxConnections.
-  #verifying = 0
   // One timer pings every socket (the `heartbeat` option), or null.
   #heartbeat = null
   // write()'s SharedFragments of this tick, by share key.
@@ -239,7 +237,7 @@ class Server extends EventEmitter {
       refuse(socket, 503, 'The server is closing')
       return
     }
-    if (this.#sockets.size + this.#verifying >= this.#maxConnections) {
+    if (this.#sockets.size + this.#admission.verifying >= this.#maxConnections) {
       refuse(socket, 503, 'Too many connections')
       return
     }
@@ -256,30 +254,13 @@ class Server extends EventEmitter {
     else this.#accept(request, socket, head)
   }
 
-  /**
-   * Runs verifyRequest within the handshake timeout, holding a connection
-   * slot meanwhile, so slow checks can neither pile up past maxConnections
-   * nor keep a socket forever.
-   */
   #verify(request, socket, head) {
-    this.#verifying++
-    let settled = false
-    const settle = () => {
-      if (settled) return false
-      settled = true
-      this.#verifying--
-      clearTimeout(timer)
-      return true
-    }
-    const timer = setTimeout(() => {
-      if (settle()) refuse(socket, 503, 'The request was not verified in time')
-    }, this.#handshakeTimeout).unref()
-    this.#admission.verify(request).then((verdict) => {
+    this.#admission.verifyWithin(this.#handshakeTimeout, request, socket, (verdict) => {
       if (verdict?.error !== undefined && this.listenerCount('error') > 0) {
         this.emit('error', verdict.error)
       }
-      // Timed out, or the client left while it was checked.
-      if (!settle() || socket.destroyed || !socket.writable) return
+      // The client left while it was checked.
+      if (socket.destroyed || !socket.writable) return
       if (verdict !== null) refuse(socket, verdict.status, verdict.reason, verdict.headers)
       else if (this.#closing) refuse(socket, 503, 'The server is closing')
       else this.#accept(request, socket, head)

@@ -4,12 +4,14 @@ const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
 const Sending = require('./sending')
 const Decoding = require('./decoding')
-const { invalidValue, WebSocketError } = require('./errors')
+const { invalidValue, backpressureError, heartbeatError, budgetError } = require('./errors')
 const { checkSource, checkSocketOptions } = require('./checks')
 const { bytesOf, encode, closeFrame } = require('./frames')
 const { kSettings } = require('./upgrade')
 const { kDeflate, compressionOf } = require('./compression')
 const Closing = require('./closing')
+const PipeIn = require('./pipe-in')
+const PingPong = require('./ping-pong')
 const Heartbeat = require('./heartbeat')
 
 const { kBeat } = Heartbeat
@@ -24,7 +26,6 @@ const CLOSE_TIMEOUT = 30000
 const MAX_BACKPRESSURE = 64 * 1024 * 1024
 
 const PING = 0x9
-const PONG = 0xa
 
 const {
   EVENT_MESSAGE,
@@ -64,18 +65,10 @@ class Socket extends OrderedDuplex {
   #dispatching = false
   #pendingChunks = []
   #inStreamOpcode = 0
-  // The latest ping's body while its pong waits for the source to drain.
-  #pendingPong = null
 
   // outgoing
-  // Sources piped into us; each added an 'error' listener of its own.
-  #incomingPipes = 0
-  // Nothing has been written since a source was piped into us.
-  #pipeEmpty = false
-  #inflight = 0
-  // The callback of a write waiting for the source to drain.
-  #writeWaiting = null
-  #finalAfter = 0
+  #pipeIn
+  #pingPong
   // send() or stream() answered false while open: 'drain' is owed.
   #owesDrain = false
 
@@ -83,8 +76,6 @@ class Socket extends OrderedDuplex {
   #maxBackpressure
   // Our own heartbeat (the `heartbeat` option); a Server's sockets share its.
   #heartbeat = null
-  // A heartbeat ping went out and no pong came since.
-  #awaitingPong = false
 
   /**
    * @param {import('node:stream').Duplex} source the raw connection
@@ -121,8 +112,10 @@ class Socket extends OrderedDuplex {
     source.on('error', this.#onSourceError)
     source.on('close', this.#onSourceClose)
     source.on('drain', this.#settleDrain)
-    this.on('pipe', this.#onPipe)
-    this.on('unpipe', this.#onUnpipe)
+    this.#pipeIn = new PipeIn(this, source, this.#sending, this.#closing)
+    this.#pingPong = new PingPong(this, source, this.#sending, this.#closing, this.#maskFlag)
+    this.on('pipe', () => this.#pipeIn.piped())
+    this.on('unpipe', () => this.#pipeIn.unpiped(this.#inStreamOpcode))
     if (source.destroyed) process.nextTick(this.#onSourceClose)
   }
 
@@ -183,14 +176,7 @@ class Socket extends OrderedDuplex {
     if (!source.writableNeedDrain && !this.#sending.streaming) return true
     const queued = (source.writableLength ?? 0) + this.#sending.queuedBytes
     if (queued <= this.#maxBackpressure) return true
-    this.#fail(
-      new WebSocketError(
-        `The peer left more than maxBackpressure (${this.#maxBackpressure}) bytes unread`,
-        'WS_ERR_BACKPRESSURE',
-        1008,
-      ),
-      true,
-    )
+    this.#fail(backpressureError(this.#maxBackpressure), true)
     return false
   }
 
@@ -242,29 +228,14 @@ class Socket extends OrderedDuplex {
 
   /** Dropped to bring a Server under its memory budget: the bytes go with the connection. */
   [kShed]() {
-    this.#fail(
-      new WebSocketError('Server memory budget exceeded', 'WS_ERR_MEMORY_BUDGET', 1008),
-      true,
-    )
+    this.#fail(budgetError(), true)
   }
 
   /** A heartbeat: fails the socket when the last one's ping got no pong, else pings. */
   [kBeat]() {
     if (!this.#closing.canSend) return
-    if (this.#awaitingPong) {
-      // The peer is presumed gone: it would not read a close frame either.
-      this.#fail(
-        new WebSocketError(
-          'No pong within the heartbeat interval',
-          'WS_ERR_HEARTBEAT_TIMEOUT',
-          1001,
-        ),
-        true,
-      )
-      return
-    }
-    this.#awaitingPong = true
-    this.#sending.control(encode(PING | FLAG_FIN | this.#maskFlag, ''))
+    // The peer is presumed gone: it would not read a close frame either.
+    if (!this.#pingPong.beat()) this.#fail(heartbeatError(), true)
   }
 
   /** Sends an already encoded frame (the same bytes for many sockets). */
@@ -353,10 +324,10 @@ class Socket extends OrderedDuplex {
         this._afterReaders(this.#emitStop)
         break
       case EVENT_PING:
-        if (!this.#closing.sentClose) this.#pong(data)
+        if (!this.#closing.sentClose) this.#pingPong.answer(data)
         break
       case EVENT_PONG:
-        this.#awaitingPong = false
+        this.#pingPong.ponged()
         this.emit('pong', data)
         break
       case EVENT_CLOSE:
@@ -370,35 +341,10 @@ class Socket extends OrderedDuplex {
     }
   }
 
-  /**
-   * Answers a ping. While the source waits to drain, only the latest ping
-   * of the wait is answered, once it drained (RFC 6455 §5.5.3), and we stop
-   * reading: a peer that pings but does not read cannot grow our buffers.
-   */
-  #pong(data) {
-    if (this.#source.writableNeedDrain) {
-      const waiting = this.#pendingPong !== null
-      // Copied: the body is a view of a whole read.
-      this.#pendingPong = Buffer.from(data)
-      if (!waiting) {
-        this._awaitDrain()
-        this.#source.once('drain', this.#sendPendingPong)
-      }
-      return
-    }
-    if (!this.#sending.control(encode(PONG | FLAG_FIN | this.#maskFlag, data))) this._awaitDrain()
-  }
-
-  #sendPendingPong = () => {
-    const data = this.#pendingPong
-    this.#pendingPong = null
-    if (data !== null && this.#closing.canSend) this.#pong(data)
-  }
-
   #emitStop = () => {
     // Until the listeners ran, a pipe back to us may still write this
     // message's bytes, and its echo takes this message's opcode (see
-    // Sending.fragment and #onUnpipe).
+    // Sending.fragment and PipeIn.unpiped).
     this.emit('stream:stop')
     this.#inStreamOpcode = 0
   }
@@ -412,55 +358,11 @@ class Socket extends OrderedDuplex {
   }
 
   _write(chunk, encoding, callback) {
-    if (!this.#closing.canSend) {
-      callback()
-      return
-    }
-    this.#inflight = chunk.length
-    this.#pipeEmpty = false
-    const done = () => {
-      this.#inflight = 0
-      this.#writeWaiting = null
-      callback()
-    }
-    if (this.#sending.fragment(chunk, chunk, this.#inStreamOpcode)) {
-      done()
-    } else {
-      this.#writeWaiting = done
-      this.#source.once('drain', done)
-      this._peerBlocked()
-    }
-    if (this.#finalAfter > 0) {
-      this.#finalAfter -= chunk.length
-      if (this.#finalAfter <= 0) this.stream()
-    }
+    this.#pipeIn.write(chunk, callback, this.#inStreamOpcode)
   }
 
   _final(callback) {
-    if (this.#sending.streaming) this.stream()
-    callback()
-  }
-
-  #onPipe = () => {
-    this.#incomingPipes++
-    this.#pipeEmpty = this.writableLength === 0 && !this.#sending.streaming
-  }
-
-  #onUnpipe = () => {
-    this.#incomingPipes--
-    if (!this.#sending.streaming) {
-      // A message piped through is a message even when it had no bytes.
-      if (this.#pipeEmpty && this.writableLength === 0 && this.#closing.canSend) {
-        this.#sending.empty(this.#inStreamOpcode)
-      }
-      this.#pipeEmpty = false
-      return
-    }
-    // Chunks the pipe already wrote may still wait in our writable buffer:
-    // the final frame goes after them.
-    const waiting = this.writableLength - this.#inflight
-    if (waiting > 0) this.#finalAfter = waiting
-    else this.stream()
+    this.#pipeIn.final(callback)
   }
 
   // ---------------------------------------------------------------- closing
@@ -471,7 +373,7 @@ class Socket extends OrderedDuplex {
     if (abort) this.#source.destroy()
     // Only listeners of the user's count: a pipe into us adds its own, which
     // would destroy us with the error and make it uncaught.
-    if (this.listenerCount('error') > this.#incomingPipes) this.emit('error', err)
+    if (this.listenerCount('error') > this.#pipeIn.incomingPipes) this.emit('error', err)
   }
 
   #onSourceEnd = () => {
@@ -490,12 +392,8 @@ class Socket extends OrderedDuplex {
     // keeps none of our listeners, or through them this Socket.
     const source = this.#source
     this._unlisten(this.#onData)
-    source.removeListener('drain', this.#sendPendingPong)
-    if (this.#writeWaiting !== null) {
-      source.removeListener('drain', this.#writeWaiting)
-      // What we write now is dropped: a pipe into us moves on.
-      this.#writeWaiting()
-    }
+    this.#pingPong.sourceClosed()
+    this.#pipeIn.sourceClosed()
     source.removeListener('end', this.#onSourceEnd)
     source.removeListener('error', this.#onSourceError)
     source.removeListener('close', this.#onSourceClose)
