@@ -210,6 +210,7 @@ impl Decoder {
             match decode_header(input)? {
                 Decoded::Done { header, len } => (header, len),
                 Decoded::NeedMore(_) => {
+                    self.check_partial_head(input)?;
                     // NeedMore means fewer than MAX_HEADER_LEN bytes are here.
                     self.header[..input.len()].copy_from_slice(input);
                     self.header_len = input.len();
@@ -226,6 +227,7 @@ impl Decoder {
                     (header, len - old)
                 }
                 Decoded::NeedMore(_) => {
+                    self.check_partial_head(&self.header[..old + take])?;
                     self.header_len = old + take;
                     return Ok(pos + take);
                 }
@@ -255,14 +257,32 @@ impl Decoder {
         Ok(())
     }
 
-    /// The rules of §5 that depend on the role, the extensions and the
-    /// message in progress; decides how the frame's payload is delivered.
-    fn check_frame(
-        &mut self,
-        frame: &FrameHeader,
-        config: &Config,
-        sink: &mut impl Sink,
-    ) -> Result<Delivery, ProtocolError> {
+    /// A header still waiting for its length or masking key is checked on
+    /// its first two bytes already, so a bad frame fails as soon as they are
+    /// here, as in ws (`decode_header` has checked the opcode by then).
+    fn check_partial_head(&self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        let (Mode::Messages(config), [b0, b1, ..]) = (&self.mode, bytes) else {
+            return Ok(());
+        };
+        let Ok(opcode) = Opcode::try_from(b0 & 0x0F) else {
+            return Ok(());
+        };
+        let frame = FrameHeader {
+            fin: b0 & 0x80 != 0,
+            rsv1: b0 & 0x40 != 0,
+            rsv2: b0 & 0x20 != 0,
+            rsv3: b0 & 0x10 != 0,
+            opcode,
+            mask: (b1 & 0x80 != 0).then_some([0; 4]),
+            length: 0,
+        };
+        self.check_head(&frame, config)
+    }
+
+    /// The rules of §5 that the first two bytes of a header decide, given
+    /// the role, the extensions and the message in progress (the length and
+    /// the masking key may still be on their way).
+    fn check_head(&self, frame: &FrameHeader, config: &Config) -> Result<(), ProtocolError> {
         // "MUST be 0 unless an extension is negotiated that defines meanings
         // for non-zero values" (§5.2). RSV1 belongs to a message's first frame.
         if frame.rsv2 || frame.rsv3 {
@@ -280,6 +300,22 @@ impl Decoder {
             (Role::Client, true) => return Err(ProtocolError::UnexpectedMask),
             _ => {}
         }
+        match (frame.opcode, self.message) {
+            (Opcode::Continuation, None) => Err(ProtocolError::UnexpectedContinuation),
+            (Opcode::Text | Opcode::Binary, Some(_)) => Err(ProtocolError::ExpectedContinuation),
+            _ => Ok(()),
+        }
+    }
+
+    /// The rules of §5 that depend on the role, the extensions and the
+    /// message in progress; decides how the frame's payload is delivered.
+    fn check_frame(
+        &mut self,
+        frame: &FrameHeader,
+        config: &Config,
+        sink: &mut impl Sink,
+    ) -> Result<Delivery, ProtocolError> {
+        self.check_head(frame, config)?;
         if frame.opcode.is_control() {
             self.control.clear();
             return Ok(Delivery::Control);
@@ -596,6 +632,20 @@ mod tests {
                 Event::StreamStop,
             ]
         );
+    }
+
+    #[test]
+    fn a_bad_header_fails_on_its_first_two_bytes() {
+        // RSV2 and RSV3 set, masked, length 52: the masking key has not come.
+        let (_, err) = run(&mut server(), vec![0x30, 0xb4]);
+        assert_eq!(err, Some(ProtocolError::UnexpectedRsv23));
+        // Unmasked to a server, split over two pushes of one byte.
+        let mut d = server();
+        assert_eq!(run(&mut d, vec![0x82]).1, None);
+        assert_eq!(run(&mut d, vec![0x7e]).1, Some(ProtocolError::ExpectedMask));
+        // A continuation with nothing to continue, 64-bit length pending.
+        let (_, err) = run(&mut server(), vec![0x80, 0xff, 0x00]);
+        assert_eq!(err, Some(ProtocolError::UnexpectedContinuation));
     }
 
     #[test]
