@@ -30,21 +30,27 @@ pub struct Inflater {
 }
 
 impl Inflater {
-    /// `window_bits`: the peer's negotiated window (8..=15);
-    /// `no_context_takeover`: the peer resets its context after each message.
+    /// `_peer_window_bits`: the window the peer agreed to (8..=15), not held
+    /// against it; `no_context_takeover`: the peer resets its context after
+    /// each message.
     #[must_use]
-    pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
-        // zlib refuses a raw inflate window of 8; 9 reads every 8-bit stream.
-        let window_bits = window_bits.clamp(9, 15);
+    pub fn new(_peer_window_bits: u8, no_context_takeover: bool) -> Self {
+        // Always zlib's 32 KiB window, DEFLATE's longest distance. One zlib
+        // call may reach back into all the output of that call, so with the
+        // peer's smaller window a distance too far back was refused or taken
+        // depending on how the input was cut (found by fuzz/decoder). A
+        // peer's window only bounds what it may ask of us; we take any
+        // valid stream, the same way however TCP delivers it.
         Self {
-            inner: Decompress::new_with_window_bits(false, window_bits),
+            inner: Decompress::new_with_window_bits(false, 15),
             no_context_takeover,
         }
     }
 
     /// Inflates `input`, the payload of one frame (or part of one) of a
     /// compressed message, appending to `out`; `fin`: this input ends the
-    /// message. Fails once `out` would grow past `limit` bytes.
+    /// message. Fails once `out` would grow past `limit` bytes, with `out`
+    /// holding exactly `limit` then.
     ///
     /// # Errors
     ///
@@ -91,6 +97,8 @@ impl Inflater {
                 .decompress_vec(input, out, FlushDecompress::Sync)
                 .map_err(|_| InflateError::Corrupt)?;
             if out.len() > limit {
+                // What is kept is what the limit allows, whatever the steps.
+                out.truncate(limit);
                 return Err(InflateError::TooBig);
             }
             let consumed = (self.inner.total_in() - before_in) as usize;
@@ -304,6 +312,36 @@ mod tests {
             let mut back = Vec::new();
             i.inflate(&wire, true, &mut back, usize::MAX).unwrap();
             assert_eq!(back, expected);
+        }
+    }
+
+    #[test]
+    fn a_distance_past_the_agreed_window_gets_one_verdict_however_cut() {
+        // A peer that agreed to a 1 KiB window and refers 1.9 KiB back:
+        // zlib took it in one call and refused it byte by byte.
+        let masked = [
+            0x55u8, 0x9e, 0x3d, 0x38, 0x94, 0x9a, 0x35, 0xb1, 0xb5, 0xab, 0x11, 0x37, 0x71, 0x3b,
+            0x71, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ];
+        let key = [0x37u8, 0xfa, 0x21, 0x3d];
+        let data: Vec<u8> = masked
+            .iter()
+            .zip(key.iter().cycle())
+            .map(|(b, k)| b ^ k)
+            .collect();
+        let mut whole = Vec::new();
+        let verdict = Inflater::new(10, false).inflate(&data, false, &mut whole, 1 << 20);
+        for size in [1, 2, 3, 5, 11] {
+            let mut inflater = Inflater::new(10, false);
+            let mut out = Vec::new();
+            let mut got = Ok(());
+            for piece in data.chunks(size) {
+                got = inflater.inflate(piece, false, &mut out, 1 << 20);
+                if got.is_err() {
+                    break;
+                }
+            }
+            assert_eq!((got, out.len()), (verdict, whole.len()), "pieces of {size}");
         }
     }
 

@@ -207,10 +207,10 @@ impl Decoder {
     ) -> Result<usize, ProtocolError> {
         let input = &chunk[pos..];
         let (header, used) = if self.header_len == 0 {
+            self.check_partial_head(input)?;
             match decode_header(input)? {
                 Decoded::Done { header, len } => (header, len),
                 Decoded::NeedMore(_) => {
-                    self.check_partial_head(input)?;
                     // NeedMore means fewer than MAX_HEADER_LEN bytes are here.
                     self.header[..input.len()].copy_from_slice(input);
                     self.header_len = input.len();
@@ -221,13 +221,15 @@ impl Decoder {
             let old = self.header_len;
             let take = (MAX_HEADER_LEN - old).min(input.len());
             self.header[old..old + take].copy_from_slice(&input[..take]);
+            if old < 2 {
+                self.check_partial_head(&self.header[..old + take])?;
+            }
             match decode_header(&self.header[..old + take])? {
                 Decoded::Done { header, len } => {
                     self.header_len = 0;
                     (header, len - old)
                 }
                 Decoded::NeedMore(_) => {
-                    self.check_partial_head(&self.header[..old + take])?;
                     self.header_len = old + take;
                     return Ok(pos + take);
                 }
@@ -257,9 +259,10 @@ impl Decoder {
         Ok(())
     }
 
-    /// A header still waiting for its length or masking key is checked on
-    /// its first two bytes already, so a bad frame fails as soon as they are
-    /// here, as in ws (`decode_header` has checked the opcode by then).
+    /// The rules a header's first two bytes decide are checked as soon as
+    /// they are here, before its length and masking key are read: a bad
+    /// frame fails at once, as in ws, and with the same error whatever the
+    /// pushes held (a reserved opcode is left to `decode_header`).
     fn check_partial_head(&self, bytes: &[u8]) -> Result<(), ProtocolError> {
         let (Mode::Messages(config), [b0, b1, ..]) = (&self.mode, bytes) else {
             return Ok(());
@@ -315,7 +318,7 @@ impl Decoder {
         config: &Config,
         sink: &mut impl Sink,
     ) -> Result<Delivery, ProtocolError> {
-        self.check_head(frame, config)?;
+        // check_partial_head checked the rest when the first two bytes came.
         if frame.opcode.is_control() {
             self.control.clear();
             return Ok(Delivery::Control);
@@ -501,12 +504,7 @@ impl Decoder {
         // The assembly holds this message's earlier output: the limit is on
         // what this message inflates to in all.
         let limit = limit.saturating_add(start);
-        inflater
-            .inflate(slice, end_of_message, out, limit)
-            .map_err(|e| match e {
-                InflateError::TooBig => ProtocolError::MessageTooBig,
-                InflateError::Corrupt => ProtocolError::InvalidCompressedData,
-            })?;
+        let result = inflater.inflate(slice, end_of_message, out, limit);
         let produced = &out[start..];
         self.inflated += produced.len() as u64;
         if opcode == Opcode::Text {
@@ -514,10 +512,16 @@ impl Decoder {
                 .feed(produced)
                 .map_err(|_| ProtocolError::InvalidUtf8)?;
         }
+        // A stream gets what came out before an error too, as it would had
+        // the bytes come in smaller pushes: any chunking, the same events.
         if delivery == Delivery::Stream && !own.is_empty() {
             self.completed.push_back(own);
             sink.emit(Event::StreamData(Data::Buffered));
         }
+        result.map_err(|e| match e {
+            InflateError::TooBig => ProtocolError::MessageTooBig,
+            InflateError::Corrupt => ProtocolError::InvalidCompressedData,
+        })?;
         if !end_of_message {
             return Ok(());
         }

@@ -98,3 +98,69 @@ pub fn feed(decoder: &mut Decoder, input: &[u8], sizes: &[usize]) -> Vec<Seen> {
 pub fn feed_all(decoder: &mut Decoder, input: &[u8]) -> Vec<Seen> {
     feed(decoder, input, &[input.len().max(1)])
 }
+
+/// The events with the stream bytes just before a final error taken out.
+fn split_tail(mut seen: Vec<Seen>) -> (Vec<Seen>, Vec<u8>) {
+    let n = seen.len();
+    if n >= 2 && matches!(seen[n - 1], Seen::Error(_)) {
+        if let Seen::StreamData(bytes) = &mut seen[n - 2] {
+            let bytes = std::mem::take(bytes);
+            seen.remove(n - 2);
+            return (seen, bytes);
+        }
+    }
+    (seen, Vec::new())
+}
+
+/// The decoder oracle of fuzz/decoder: the first byte picks the role, limits,
+/// deflate and chunk sizes, the rest is fed whole and chunked; panics when
+/// the two disagree.
+pub fn chunking_oracle(data: &[u8]) {
+    let Some((&shape, input)) = data.split_first() else {
+        return;
+    };
+    let mut config = Config::new(if shape & 1 == 0 {
+        Role::Server
+    } else {
+        Role::Client
+    });
+    // Small limits, so the fuzzer reaches them.
+    config.stream_threshold = u64::from(shape >> 4) * 16;
+    config.max_payload = 4096;
+    config.max_fragments = 32;
+    let decoder = || {
+        let mut d = Decoder::new(Mode::Messages(config));
+        if shape & 2 != 0 {
+            d.set_inflate(9 + (shape >> 5), shape & 4 != 0);
+        }
+        d
+    };
+    let whole = feed_all(&mut decoder(), input);
+    let sizes = [usize::from((shape >> 2) & 7) + 1, 3, 1, 11];
+    let chunked = feed(&mut decoder(), input, &sizes);
+    let (whole, whole_tail) = split_tail(whole);
+    let (chunked, chunked_tail) = split_tail(chunked);
+    assert_eq!(whole, chunked);
+    let shorter = whole_tail.len().min(chunked_tail.len());
+    assert_eq!(whole_tail[..shorter], chunked_tail[..shorter]);
+}
+
+/// The inflater oracle of fuzz/inflate: the first byte picks the window,
+/// the context and a cut; any bytes give a result or an error, never a
+/// panic, and never more output than the limit.
+pub fn inflate_oracle(data: &[u8]) {
+    const LIMIT: usize = 1 << 16;
+    let Some((&shape, input)) = data.split_first() else {
+        return;
+    };
+    let mut inflater = websockets::deflate::Inflater::new(8 + (shape & 7), shape & 8 != 0);
+    let cut = usize::from(shape >> 4) * input.len() / 16;
+    let mut out = Vec::new();
+    if inflater
+        .inflate(&input[..cut], false, &mut out, LIMIT)
+        .is_ok()
+    {
+        let _ = inflater.inflate(&input[cut..], true, &mut out, LIMIT);
+    }
+    assert!(out.len() <= LIMIT);
+}
