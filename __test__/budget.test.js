@@ -4,23 +4,17 @@
 // together over the budget. The largest holders go first (1008), new
 // upgrades get 503 until the total is under the budget again.
 
-const net = require('node:net')
 const { Duplex } = require('node:stream')
 const { EventEmitter } = require('node:events')
 const { Server } = require('..')
 const { once } = require('./helpers/pair')
+const { rawUpgrade } = require('./helpers/raw')
 
 /** The status line a new upgrade gets. */
 async function upgradeStatus(port) {
-  const socket = net.connect(port, '127.0.0.1')
-  await once(socket, 'connect')
-  socket.write(
-    'GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  )
-  const [chunk] = await once(socket, 'data')
+  const { socket, answer } = await rawUpgrade(port)
   socket.destroy()
-  return chunk.toString().split('\r\n')[0]
+  return answer.toString().split('\r\n')[0]
 }
 
 /**

@@ -3,13 +3,13 @@
 // permessage-deflate (RFC 7692) as users meet it: against ws in both roles,
 // in headless Chromium, against a hostile peer's bomb, and in broadcasts.
 
-const net = require('node:net')
 const zlib = require('node:zlib')
 const crypto = require('node:crypto')
 const WebSocket = require('ws')
 const { Server, connect } = require('..')
 const native = require('../lib/native')
 const { once } = require('./helpers/pair')
+const { rawUpgrade } = require('./helpers/raw')
 const { wsFrame } = require('./helpers/frames')
 const { describeWithChromium, useChromium } = require('./helpers/chromium')
 
@@ -152,14 +152,11 @@ describe('permessage-deflate with ws as the peer', () => {
 /** A raw TCP client that completed a handshake offering permessage-deflate. */
 async function rawClient(url, offer = 'permessage-deflate') {
   const { port } = new URL(url)
-  const socket = net.connect(Number(port), '127.0.0.1')
-  await once(socket, 'connect')
-  socket.write(
-    'GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
-      `Sec-WebSocket-Extensions: ${offer}\r\n\r\n`,
+  const { socket, answer } = await rawUpgrade(
+    Number(port),
+    `Sec-WebSocket-Extensions: ${offer}\r\n`,
   )
-  let received = Buffer.alloc(0)
+  let received = answer
   socket.on('data', (chunk) => {
     received = Buffer.concat([received, chunk])
   })
@@ -177,6 +174,17 @@ async function rawClient(url, offer = 'permessage-deflate') {
       return received.subarray(end)
     },
   }
+}
+
+/** `count` raw clients, each open on `server` before the next connects. */
+async function rawClients(server, url, count) {
+  const peers = []
+  for (let i = 0; i < count; i++) {
+    const opened = once(server, 'open')
+    peers.push(await rawClient(url))
+    await opened
+  }
+  return peers
 }
 
 /** A masked compressed data frame carrying `deflated`. */
@@ -278,12 +286,7 @@ describe('permessage-deflate against a hostile peer', () => {
 describe('Server.broadcast with permessage-deflate', () => {
   it('compresses a message once and writes the same bytes to every socket', async () => {
     const { server, url, close } = await listening()
-    const peers = []
-    for (let i = 0; i < 3; i++) {
-      const opened = once(server, 'open')
-      peers.push(await rawClient(url))
-      await opened
-    }
+    const peers = await rawClients(server, url, 3)
     const message = json(20000)
     server.broadcast({}, message)
     await Promise.all(peers.map((p) => p.after(100)))
@@ -351,12 +354,7 @@ describe('Server.write with permessage-deflate', () => {
 
   it('compresses the chunks of a tick once for every socket, and each stream inflates whole', async () => {
     const { server, url, close } = await listening()
-    const peers = []
-    for (let i = 0; i < 3; i++) {
-      const opened = once(server, 'open')
-      peers.push(await rawClient(url))
-      await opened
-    }
+    const peers = await rawClients(server, url, 3)
     const parts = [json(9000, 1), json(5000, 2), json(7000, 3)]
     const deflate = jest.spyOn(native.Deflate.prototype, 'deflate')
     try {

@@ -4,22 +4,16 @@
 // that stops answering is dropped with 1001 in about two intervals, and a
 // Server pings all its sockets from one timer.
 
-const net = require('node:net')
 const WebSocket = require('ws')
 const { Server, Socket } = require('..')
 const { tcpPair, once } = require('./helpers/pair')
+const { rawUpgrade } = require('./helpers/raw')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** A client that does the handshake, then reads everything and answers nothing. */
 async function deafClient(port) {
-  const socket = net.connect(port, '127.0.0.1')
-  await once(socket, 'connect')
-  socket.write(
-    'GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  )
-  await once(socket, 'data')
+  const { socket } = await rawUpgrade(port)
   socket.resume()
   return socket
 }
