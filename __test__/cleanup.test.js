@@ -14,13 +14,17 @@ describe('cleanup after a reset', () => {
     const server = new Server({ port: 0, host: '127.0.0.1', heartbeat: 1000 })
     await once(server, 'listening')
     const ws = new WebSocket(`ws://127.0.0.1:${server.address().port}/`)
-    const [, request] = await once(server, 'open')
+    const [socket, request] = await once(server, 'open')
     await once(ws, 'open')
     const raw = request.socket
     expect(raw.listenerCount('data')).toBe(1)
     const closed = once(server, 'close')
+    const clientPort = ws._socket.localPort
     ws._socket.resetAndDestroy()
     expect((await closed)[0]).toBe(1006)
+    // Who it was is still known after 'close' (a destroyed net.Socket that
+    // was never asked no longer knows).
+    expect([socket.remoteAddress, socket.remotePort]).toEqual(['127.0.0.1', clientPort])
     await new Promise((resolve) => setImmediate(resolve))
     for (const event of ['data', 'drain', 'error', 'close', 'timeout']) {
       expect([event, raw.listenerCount(event)]).toEqual([event, 0])

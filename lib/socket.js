@@ -74,6 +74,9 @@ class Socket extends OrderedDuplex {
 
   #closing
   #maxBackpressure
+  // The peer's address and port, read while the source is open: a destroyed
+  // net.Socket no longer knows them, and 'close' listeners want them.
+  #remote
   // Our own heartbeat (the `heartbeat` option); a Server's sockets share its.
   #heartbeat = null
 
@@ -89,6 +92,7 @@ class Socket extends OrderedDuplex {
     this.#source = source
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
     this.#settings = source[kSettings] ?? null
+    this.#remote = [source.remoteAddress, source.remotePort]
     // A client (mask: true) expects unmasked frames, a server masked ones.
     const mode = opts.mask ? 1 : 0
     const deflate = this.#settings?.[kDeflate]
@@ -142,14 +146,14 @@ class Socket extends OrderedDuplex {
     return this.#settings?.extensions ?? {}
   }
 
-  /** The peer's address, as the source reports it (undefined for in-memory sources). */
+  /** The peer's address, as the source reported it when the Socket was made (undefined for in-memory sources). */
   get remoteAddress() {
-    return this.#source.remoteAddress
+    return this.#remote[0]
   }
 
-  /** The peer's port, as the source reports it. */
+  /** The peer's port, as the source reported it when the Socket was made. */
   get remotePort() {
-    return this.#source.remotePort
+    return this.#remote[1]
   }
 
   /** Sends `message` as one complete data frame. */
