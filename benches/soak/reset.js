@@ -1,8 +1,9 @@
 'use strict'
 
-// Soak: opens connections to a Server and resets them in a loop (half
-// after a message, half mid-handshake), then reports the heap after a full
-// GC and the open handles at the start and at the end, which must be flat.
+// Soak: connections to a Server in a loop, each ending badly (reset
+// mid-handshake or after a message, invalid UTF-8, a fragment flood, a ping
+// flood and a reset), then the heap after a full GC and the open handles at
+// the start and at the end, which must be flat.
 //
 //   node benches/soak/reset.js [seconds = 120] [parallel = 20]
 //
@@ -30,29 +31,64 @@ function snapshot() {
   }
 }
 
-/** One connection: upgrade, maybe a message, then a reset. */
+const mask = (bytes) => bytes.map((b, i) => b ^ [1, 2, 3, 4][i % 4])
+/** A masked frame with key 01 02 03 04 (payloads under 126 bytes). */
+function frame(first, payload) {
+  return Buffer.concat([Buffer.from([first, 0x80 | payload.length, 1, 2, 3, 4]), mask(payload)])
+}
+// What the hostile cycles send after the upgrade: invalid UTF-8 (1007),
+// a message in more frames than the Server's maxFragments (1008), and a
+// ping flood from a peer that then vanishes.
+const BAD_UTF8 = frame(0x81, Buffer.from([0xce, 0xba, 0x80]))
+const FRAGMENTS = Buffer.concat([
+  frame(0x01, Buffer.from('a')),
+  ...Array.from({ length: 40 }, () => frame(0x00, Buffer.from('a'))),
+  frame(0x80, Buffer.from('a')),
+])
+const PINGS = Buffer.concat(Array.from({ length: 200 }, () => frame(0x89, Buffer.alloc(100, 7))))
+
+/**
+ * One connection, by `n`: reset mid-handshake; a message, its echo, then a
+ * reset; invalid UTF-8; a fragment flood; a ping flood and a reset. The
+ * server closes the bad ones itself; the client waits for that close.
+ */
 function cycle(port, n) {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1')
     socket.on('error', () => {})
     socket.on('close', resolve)
     socket.on('connect', () => {
-      if (n % 2 === 0) {
+      const kind = n % 5
+      if (kind === 0) {
         socket.write(REQUEST.slice(0, 40))
         setImmediate(() => socket.resetAndDestroy())
         return
       }
       socket.write(REQUEST)
       socket.once('data', () => {
-        socket.write(HELLO)
-        socket.once('data', () => socket.resetAndDestroy())
+        if (kind === 1) {
+          socket.write(HELLO)
+          socket.once('data', () => socket.resetAndDestroy())
+        } else if (kind === 2) {
+          socket.end(BAD_UTF8)
+        } else if (kind === 3) {
+          socket.end(FRAGMENTS)
+        } else {
+          socket.write(PINGS)
+          setImmediate(() => socket.resetAndDestroy())
+        }
       })
     })
   })
 }
 
 async function main(seconds, parallel) {
-  const server = new Server({ port: 0, host: '127.0.0.1', maxConnections: parallel * 2 })
+  const server = new Server({
+    port: 0,
+    host: '127.0.0.1',
+    maxConnections: parallel * 2,
+    maxFragments: 32,
+  })
   await new Promise((resolve) => server.once('listening', resolve))
   server.on('message', (message, ws) => ws.send(message))
   server.on('error', () => {})
