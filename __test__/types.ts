@@ -119,3 +119,14 @@ new Server({ perMessageDeflate: false })
 new Server({ perMessageDeflate: { serverNoContextTakeover: false, level: 1, threshold: 256 } })
 // @ts-expect-error memLevel is not an option
 new Server({ perMessageDeflate: { memLevel: 8 } })
+new Server({
+  heartbeat: 30000,
+  memoryBudget: 1 << 30,
+  maxFragments: 1024,
+  maxBackpressure: 1 << 20,
+  origins: ['https://chat.example.com'],
+  verifyRequest: async (request) =>
+    request.headers.cookie ? true : { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+})
+// @ts-expect-error a verdict is true, false or a refusal with a status
+new Server({ verifyRequest: () => 'yes' })
