@@ -37,6 +37,12 @@ const takeResults = () => {
 class Decoding {
   #receiver
   #streaming = true
+  // A record's listener made the peer write to us synchronously (an
+  // in-memory pair): its chunks wait for the current push, to keep order.
+  #pushing = false
+  #waiting = []
+  /** Bytes received (Socket.stats). */
+  bytesIn = 0
 
   /** `mode`: 0 server messages, 1 client messages, 2 frames (see native Receiver). */
   constructor(mode, maxPayload, streamThreshold, maxFragments) {
@@ -94,6 +100,27 @@ class Decoding {
         return [kind, WebSocketError.fromNative(a, b), c]
       default:
         return [kind, undefined, c]
+    }
+  }
+
+  /**
+   * A chunk from the socket, decoded with `onRecord` (see feed()) unless
+   * another is being decoded. `streaming`: whether streamed messages have a
+   * consumer now (see setStreaming()).
+   */
+  push(chunk, streaming, onRecord) {
+    this.bytesIn += chunk.length
+    if (this.#pushing) {
+      this.#waiting.push(chunk)
+      return
+    }
+    this.#pushing = true
+    this.setStreaming(streaming)
+    try {
+      this.feed(chunk, onRecord)
+      while (this.#waiting.length > 0) this.feed(this.#waiting.shift(), onRecord)
+    } finally {
+      this.#pushing = false
     }
   }
 

@@ -47,6 +47,17 @@ function budgetError() {
   return new WebSocketError('Server memory budget exceeded', 'WS_ERR_MEMORY_BUDGET', 1008)
 }
 
+/** An adapter could not hand a published message to its bus. */
+function busDownError(cause) {
+  const err = new WebSocketError(
+    `The message bus is unreachable: ${cause?.message ?? cause}`,
+    'WS_ERR_BUS_DOWN',
+    undefined,
+  )
+  if (cause !== undefined) err.cause = cause
+  return err
+}
+
 function describe(value) {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
@@ -85,6 +96,7 @@ module.exports = {
   backpressureError,
   heartbeatError,
   budgetError,
+  busDownError,
   invalidType,
   invalidValue,
 }

@@ -12,6 +12,7 @@ const HEADROOM = native.MAX_HEADER_LEN
 // Above this, an unmasked payload is written after a separate header instead
 // of being copied behind one (masked payloads must be copied anyway).
 const COPY_LIMIT = 64 * 1024
+const PING = 0x9
 
 const PAYLOAD_TYPES = 'of type string or an instance of Buffer, TypedArray, DataView or ArrayBuffer'
 
@@ -62,6 +63,17 @@ function writeFrame(target, frame, callback) {
   return ok
 }
 
+/** The ping frame of `message` (at most 125 bytes); `maskFlag`: native.FLAG_MASK or 0. */
+function pingFrame(message, maskFlag) {
+  const bytes = bytesOf('message', message)
+  const frame = encode(PING | native.FLAG_FIN | maskFlag, bytes ?? message)
+  if (frame === native.ERR_CONTROL_TOO_LONG) {
+    const length = bytes === null ? Buffer.byteLength(message) : bytes.length
+    throw invalidValue('message', `at most ${native.MAX_CONTROL_PAYLOAD} bytes`, `${length} bytes`)
+  }
+  return frame
+}
+
 /**
  * The close frame for `close(code, reason)`, `close(reason)` (code 1000) or
  * `close()`: arguments checked here, the code's and reason's rules in Rust.
@@ -86,4 +98,4 @@ function closeFrame(code, reason, masked) {
   return frame
 }
 
-module.exports = { HEADROOM, bytesOf, encode, writeFrame, closeFrame, PAYLOAD_TYPES }
+module.exports = { HEADROOM, bytesOf, encode, writeFrame, pingFrame, closeFrame, PAYLOAD_TYPES }

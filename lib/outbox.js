@@ -40,6 +40,8 @@ class Outbox {
   #count = 0
   #queuedBytes = 0
   #scheduled = false
+  /** Bytes handed to the target, frame headers included (Socket.stats). */
+  bytesOut = 0
 
   constructor(target) {
     this.#target = target
@@ -55,10 +57,7 @@ class Outbox {
         ? data.length * 3
         : Buffer.byteLength(data)
       : data.length
-    if (bound > SMALL) {
-      this.flush()
-      return writeFrame(this.#target, encode(flags, data))
-    }
+    if (bound > SMALL) return this.direct(encode(flags, data))
     if (this.#slab === null || this.#used + HEADROOM + bound > this.#slab.length) {
       const first = this.#slab === null && HEADROOM + bound <= FIRST_SLAB
       this.flush()
@@ -86,6 +85,14 @@ class Outbox {
     return !this.#target.writableNeedDrain
   }
 
+  /** Writes an encoded frame (a Buffer or [header, payload]) after what is queued. */
+  direct(frame) {
+    this.flush()
+    if (Buffer.isBuffer(frame)) this.bytesOut += frame.length
+    else for (const part of frame) this.bytesOut += part.length
+    return writeFrame(this.#target, frame)
+  }
+
   /** Payload bytes queued and not yet written. */
   get queuedBytes() {
     return this.#queuedBytes
@@ -107,6 +114,7 @@ class Outbox {
     this.#records = null
     this.#recordBytes = null
     if (end < 0) throw new Error(`websockets: framing failed (${end})`)
+    this.bytesOut += end - start
     return this.#target.write(this.#slab.subarray(start, end))
   }
 }

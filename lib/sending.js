@@ -7,7 +7,6 @@
 
 const native = require('./native')
 const Outbox = require('./outbox')
-const { writeFrame } = require('./frames')
 const { utf8Of } = require('./text')
 const SharedFragment = require('./shared-fragment')
 
@@ -33,6 +32,11 @@ class Sending {
   // or [null, frame] for an already encoded frame.
   #backlog = []
   #backlogBytes = 0
+  /** Data messages sent (Socket.stats). */
+  messagesOut = 0
+  /** Payload bytes this socket compressed, before and after (Socket.stats). */
+  plainOut = 0
+  deflatedOut = 0
 
   /**
    * `maskFlag`: native.FLAG_MASK or 0; `opcode`: the Socket's `opcode` option
@@ -74,11 +78,18 @@ class Sending {
       bytes = Buffer.from(bytes)
     }
     if (bytes.length < compression.threshold) return null
-    return compression.deflate.deflate(bytes, true)
+    const payload = compression.deflate.deflate(bytes, true)
+    this.#deflated(bytes.length, payload.length)
+    return payload
   }
   /** Whether an outgoing stream is open. */
   get streaming() {
     return this.#streaming
+  }
+
+  /** Bytes written to the source (Socket.stats). */
+  get bytesOut() {
+    return this.#outbox.bytesOut
   }
 
   /** Bytes queued here and not yet written to the source. */
@@ -100,6 +111,7 @@ class Sending {
 
   /** A whole data message with its frame flags (mask included): compressed here if it should be. */
   whole(flags, data) {
+    this.messagesOut++
     if (this.#streaming) {
       this.#wait(flags, data)
       return false
@@ -123,6 +135,7 @@ class Sending {
 
   /** An already encoded data frame (the same bytes for many sockets). */
   frame(frame) {
+    this.messagesOut++
     if (this.#streaming) {
       this.#wait(null, frame)
       return false
@@ -132,8 +145,12 @@ class Sending {
 
   /** A control frame: it goes now, after the data frames queued before it. */
   control(frame) {
-    this.#outbox.flush()
-    return writeFrame(this.#source, frame)
+    return this.#outbox.direct(frame)
+  }
+
+  #deflated(plain, deflated) {
+    this.plainOut += plain
+    this.deflatedOut += deflated
   }
 
   /**
@@ -203,14 +220,14 @@ class Sending {
     let run = []
     for (const item of pending) {
       if (item instanceof SharedFragment) {
-        if (run.length > 0) payloads.push(deflate.deflate(joined(run), false))
+        if (run.length > 0) payloads.push(this.#deflateRun(deflate, run, false))
         run = []
         payloads.push(item.payloadWith(deflate))
       } else {
         run.push(item)
       }
     }
-    if (run.length > 0 || fin) payloads.push(deflate.deflate(joined(run), fin))
+    if (run.length > 0 || fin) payloads.push(this.#deflateRun(deflate, run, fin))
     let ok = true
     for (let i = 0; i < payloads.length; i++) {
       const opcode = this.#nextStreamFlags()
@@ -223,11 +240,19 @@ class Sending {
     return ok
   }
 
+  #deflateRun(deflate, run, fin) {
+    const plain = joined(run)
+    const payload = deflate.deflate(plain, fin)
+    this.#deflated(plain.length, payload.length)
+    return payload
+  }
+
   /**
    * The final frame of the open stream, then what waited behind it. Returns
    * [the final frame's write result, whether anything had waited].
    */
   end() {
+    this.messagesOut++
     this.#streaming = false
     const ok =
       this.#compression !== null
@@ -245,6 +270,7 @@ class Sending {
 
   /** An empty message of type `echoOpcode` (or binary), as a piped empty stream sends. */
   empty(echoOpcode) {
+    this.messagesOut++
     const opcode = this.#opcode ?? (echoOpcode || BINARY)
     return this.#outbox.push(opcode | FLAG_FIN | this.#maskFlag, Buffer.alloc(0))
   }

@@ -9,11 +9,11 @@ const Upgrade = require('./upgrade')
 const { refuse } = require('./refuse')
 const { invalidType, invalidValue } = require('./errors')
 const { checkObject, checkLimit, checkInterval, checkProtocols } = require('./checks')
-const { bytesOf, encode } = require('./frames')
+const { bytesOf } = require('./frames')
 const { checkDeflateOptions } = require('./compression')
 
-const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = Socket
-const SharedFragment = require('./shared-fragment')
+const FanOut = require('./fan-out')
+const Topics = require('./topics')
 const Heartbeat = require('./heartbeat')
 const Admission = require('./admission')
 const MemoryBudget = require('./budget')
@@ -28,6 +28,11 @@ const HANDSHAKE_TIMEOUT = 10000
 
 const TEXT = 0x1
 const BINARY = 0x2
+const RESOLVED = Promise.resolve()
+const { kTopics } = Socket
+const { checkTopic } = Topics
+// What the `adapter` option must have (lib/adapters/adapter.js).
+const ADAPTER_METHODS = ['attach', 'publish', 'subscribe', 'unsubscribe', 'close']
 const SOCKET_EVENTS = ['message', 'pong', 'stream:stop']
 
 /**
@@ -48,8 +53,14 @@ class Server extends EventEmitter {
   #budget = null
   // One timer pings every socket (the `heartbeat` option), or null.
   #heartbeat = null
-  // write()'s SharedFragments of this tick, by share key.
-  #fragments = new Map()
+  #fanOut = new FanOut(this.#sockets)
+  // Adapter calls on the first and last subscriber of a topic here.
+  #topics = new Topics(
+    (topic) => this.#adapter?.subscribe(topic),
+    (topic) => this.#adapter?.unsubscribe(topic),
+  )
+  // The `adapter` option: the bus to other processes' subscribers, or null.
+  #adapter = null
   // The http.Server made for `port`, if any; close() closes it.
   #ownServer = null
   #closing = false
@@ -128,7 +139,20 @@ class Server extends EventEmitter {
       streamThreshold: options.streamThreshold,
       closeTimeout: options.closeTimeout,
     }
+    if (options.adapter !== undefined) this.#useAdapter(options.adapter)
     if (options.port !== undefined) this.#listenOn(options.port, options.host)
+  }
+
+  #useAdapter(adapter) {
+    if (
+      adapter === null ||
+      typeof adapter !== 'object' ||
+      !ADAPTER_METHODS.every((name) => typeof adapter[name] === 'function')
+    ) {
+      throw invalidType('options.adapter', 'an Adapter (ClusterAdapter, RedisAdapter)', adapter)
+    }
+    adapter.attach(this.#toSubscribers)
+    this.#adapter = adapter
   }
 
   /** Makes, listens on and takes over an http.Server of our own. */
@@ -168,7 +192,9 @@ class Server extends EventEmitter {
       if (this.#ownServer?.listening) this.#ownServer.close(() => resolve())
       else resolve()
     })
-    Promise.all([...closed, listener]).then(() => callback?.())
+    // A bus that fails to let go has nothing left to tell this server.
+    const adapter = this.#adapter?.close().catch(() => {})
+    Promise.all([...closed, listener, adapter]).then(() => callback?.())
   }
 
   /** The open sockets. */
@@ -283,6 +309,7 @@ class Server extends EventEmitter {
   #open(raw, request, settings) {
     const ws = new Socket(raw, { ...this.#socketOptions, mask: false })
     this.#sockets.add(ws)
+    ws[kTopics] = this.#topics
     this.#heartbeat?.add(ws)
     this.#budget?.opened()
     const onIdle = () => ws.close(1001, 'Idle timeout')
@@ -299,6 +326,7 @@ class Server extends EventEmitter {
     })
     ws.on('close', (code, reason) => {
       this.#sockets.delete(ws)
+      this.#topics.removeAll(ws)
       this.#heartbeat?.delete(ws)
       this.#budget?.closed()
       raw.removeListener('timeout', onIdle)
@@ -316,85 +344,37 @@ class Server extends EventEmitter {
 
   /**
    * Sends one frame with the given head (`{ fin = true, opcode }`, opcode by
-   * the message's type when absent) to every open socket: encoded once, the
-   * same bytes written to each. With permessage-deflate, a whole message is
-   * compressed once for all sockets that compress each message on its own
-   * with the same window and level; a socket that keeps its context
-   * compresses it itself.
+   * the message's type when absent) to every open socket, encoded once.
    */
   broadcast(head, message) {
-    if (head === undefined || head === null) head = {}
-    if (typeof head !== 'object') throw invalidType('head', 'of type object', head)
-    const bytes = bytesOf('message', message)
-    const opcode = head.opcode ?? (bytes === null ? TEXT : BINARY)
-    const fin = head.fin ?? true
-    const frame = encode(opcode | (fin ? native.FLAG_FIN : 0), bytes ?? message)
-    if (typeof frame === 'number') {
-      throw invalidValue(
-        'head',
-        'a valid frame head (control frames: fin and at most 125 bytes)',
-        JSON.stringify(head),
-      )
-    }
-    const whole = fin && (opcode === TEXT || opcode === BINARY)
-    // Compressed frames by share key, made for the first socket with that key.
-    const compressedFrames = new Map()
-    const flags = opcode | native.FLAG_FIN
-    for (const ws of this.#sockets) {
-      const key = whole ? ws[kShareKey] : ''
-      if (key === '') {
-        ws[kSendFrame](frame)
-        continue
-      }
-      if (key === null) {
-        ws[kSendWhole](flags, bytes ?? message)
-        continue
-      }
-      let shared = compressedFrames.get(key)
-      if (shared === undefined) {
-        const payload = ws[kCompressed](bytes ?? message)
-        shared = payload === null ? frame : encode(flags | native.FLAG_RSV1, payload)
-        compressedFrames.set(key, shared)
-      }
-      ws[kSendFrame](shared)
-    }
+    this.#fanOut.broadcast(head, message)
+  }
+
+  /** Streams `chunk` to every open socket; an empty chunk ends the stream. */
+  write(chunk) {
+    this.#fanOut.write(chunk)
   }
 
   /**
-   * Streams `chunk` to every open socket; an empty chunk ends the stream.
-   * With permessage-deflate, the chunks of one tick are compressed once for
-   * all sockets with the same share key (see SharedFragment).
+   * Sends `message` to every subscriber of `topic`: those of this process
+   * now (the frame made once), those of other processes through the
+   * adapter. The promise resolves once the adapter's bus took the message
+   * and rejects (`WS_ERR_BUS_DOWN`) when it could not; the local
+   * subscribers have it either way.
    */
-  write(chunk) {
-    const bytes = bytesOf('chunk', chunk)
-    const length = bytes === null ? chunk.length : bytes.length
-    if (length === 0) {
-      this.#fragments.clear()
-      for (const ws of this.#sockets) ws.stream()
-      return
-    }
-    const text = bytes === null
-    let data = bytes
-    const added = new Set()
-    for (const ws of this.#sockets) {
-      const key = ws[kShareKey]
-      if (key === '' || key === null) {
-        ws.stream(chunk)
-        continue
-      }
-      let fragment = this.#fragments.get(key)
-      if (fragment === undefined || fragment.sealed) {
-        fragment = new SharedFragment()
-        if (this.#fragments.size === 0) queueMicrotask(() => this.#fragments.clear())
-        this.#fragments.set(key, fragment)
-      }
-      if (!added.has(fragment)) {
-        data ??= Buffer.from(chunk)
-        fragment.add(data)
-        added.add(fragment)
-      }
-      ws[kStreamShared](fragment, text)
-    }
+  publish(topic, message) {
+    checkTopic('topic', topic)
+    const bytes = bytesOf('message', message)
+    const opcode = bytes === null ? TEXT : BINARY
+    const data = bytes ?? message
+    this.#toSubscribers(topic, opcode, data)
+    return this.#adapter === null ? RESOLVED : this.#adapter.publish(topic, opcode, data)
+  }
+
+  /** A message for `topic` to this process's subscribers; returns how many. */
+  #toSubscribers = (topic, opcode, data) => {
+    const sockets = this.#topics.subscribersOf(topic)
+    return sockets === undefined ? 0 : this.#fanOut.whole(sockets, opcode, data)
   }
 }
 

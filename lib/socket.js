@@ -4,14 +4,15 @@ const native = require('./native')
 const OrderedDuplex = require('./ordered-duplex')
 const Sending = require('./sending')
 const Decoding = require('./decoding')
-const { invalidValue, backpressureError, heartbeatError, budgetError } = require('./errors')
+const { backpressureError, heartbeatError, budgetError } = require('./errors')
 const { checkSource, checkSocketOptions } = require('./checks')
-const { bytesOf, encode, closeFrame } = require('./frames')
+const { bytesOf, pingFrame, closeFrame } = require('./frames')
 const { kSettings } = require('./upgrade')
 const { kDeflate, compressionOf } = require('./compression')
 const Closing = require('./closing')
 const PipeIn = require('./pipe-in')
 const PingPong = require('./ping-pong')
+const Receiving = require('./receiving')
 const Heartbeat = require('./heartbeat')
 
 const { kBeat } = Heartbeat
@@ -25,21 +26,7 @@ const CLOSE_TIMEOUT = 30000
 // (docs/socket.md, `maxBackpressure`).
 const MAX_BACKPRESSURE = 64 * 1024 * 1024
 
-const PING = 0x9
-
-const {
-  EVENT_MESSAGE,
-  EVENT_STREAM_START,
-  EVENT_STREAM_DATA,
-  EVENT_STREAM_STOP,
-  EVENT_PING,
-  EVENT_PONG,
-  EVENT_CLOSE,
-  EVENT_ERROR,
-  FLAG_FIN,
-  FLAG_MASK,
-  ERR_CONTROL_TOO_LONG,
-} = native
+const { FLAG_MASK } = native
 
 // Server.broadcast() and Server.write() reach a socket's sending side
 // through these: the same encoded frame or shared fragment for many sockets,
@@ -49,6 +36,8 @@ const kSendWhole = Symbol('websockets.sendWhole')
 const kShareKey = Symbol('websockets.shareKey')
 const kCompressed = Symbol('websockets.compressed')
 const kStreamShared = Symbol('websockets.streamShared')
+// The Server's Topics registry, set on the sockets it opens.
+const kTopics = Symbol('websockets.topics')
 
 /**
  * A message-level WebSocket over any Duplex carrying the bytes after the
@@ -61,10 +50,7 @@ class Socket extends OrderedDuplex {
   #maskFlag
   #settings
 
-  // incoming
-  #dispatching = false
-  #pendingChunks = []
-  #inStreamOpcode = 0
+  #receiving
 
   // outgoing
   #pipeIn
@@ -111,15 +97,18 @@ class Socket extends OrderedDuplex {
     this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold, opts.maxFragments)
     if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
-    this._listen(this.#onData)
     source.on('end', this.#onSourceEnd)
     source.on('error', this.#onSourceError)
     source.on('close', this.#onSourceClose)
     source.on('drain', this.#settleDrain)
     this.#pipeIn = new PipeIn(this, source, this.#sending, this.#closing)
     this.#pingPong = new PingPong(this, source, this.#sending, this.#closing, this.#maskFlag)
+    this.#receiving = new Receiving(this, this.#decoding, this.#pingPong, this.#closing, (err) =>
+      this.#fail(err),
+    )
+    this._listen(this.#receiving.onData)
     this.on('pipe', () => this.#pipeIn.piped())
-    this.on('unpipe', () => this.#pipeIn.unpiped(this.#inStreamOpcode))
+    this.on('unpipe', () => this.#pipeIn.unpiped(this.#receiving.streamOpcode))
     if (source.destroyed) process.nextTick(this.#onSourceClose)
   }
 
@@ -154,6 +143,54 @@ class Socket extends OrderedDuplex {
   /** The peer's port, as the source reported it when the Socket was made. */
   get remotePort() {
     return this.#remote[1]
+  }
+
+  /**
+   * What this socket has carried (docs/socket.md, "Counters"): messages and
+   * bytes each way, what is buffered each way, and what permessage-deflate
+   * made of the payloads this socket compressed.
+   */
+  get stats() {
+    const sending = this.#sending
+    return {
+      messagesReceived: this.#receiving.messagesIn,
+      messagesSent: sending.messagesOut,
+      bytesReceived: this.#decoding.bytesIn,
+      bytesSent: sending.bytesOut,
+      bufferedIncoming: this.readableLength + this.#decoding.buffered,
+      bufferedAmount: this.bufferedAmount,
+      compressedFrom: sending.plainOut,
+      compressedTo: sending.deflatedOut,
+    }
+  }
+
+  // ----------------------------------------------------------------- topics
+
+  /** Subscribes to `topic` (Server.publish); returns false if already subscribed or closed. */
+  subscribe(topic) {
+    return this.readyState !== 3 && this.#topics().subscribe(this, topic)
+  }
+
+  /** Leaves `topic`; returns whether it was subscribed. */
+  unsubscribe(topic) {
+    return this.#topics().unsubscribe(this, topic)
+  }
+
+  isSubscribed(topic) {
+    return this.#topics().has(this, topic)
+  }
+
+  /** The topics subscribed to. */
+  get topics() {
+    return this[kTopics]?.topicsOf(this) ?? []
+  }
+
+  #topics() {
+    const topics = this[kTopics]
+    if (topics !== undefined) return topics
+    const err = new Error('websockets: topics belong to a Server: this Socket was not opened by one')
+    err.code = 'ERR_INVALID_STATE'
+    throw err
   }
 
   /** Sends `message` as one complete data frame. */
@@ -201,16 +238,7 @@ class Socket extends OrderedDuplex {
 
   /** Sends a ping; its body may be at most 125 bytes. */
   ping(message = '') {
-    const bytes = bytesOf('message', message)
-    const frame = encode(PING | FLAG_FIN | this.#maskFlag, bytes ?? message)
-    if (frame === ERR_CONTROL_TOO_LONG) {
-      const length = bytes === null ? Buffer.byteLength(message) : bytes.length
-      throw invalidValue(
-        'message',
-        `at most ${native.MAX_CONTROL_PAYLOAD} bytes`,
-        `${length} bytes`,
-      )
-    }
+    const frame = pingFrame(message, this.#maskFlag)
     if (!this.#closing.canSend) return false
     return this.#sending.control(frame)
   }
@@ -267,7 +295,7 @@ class Socket extends OrderedDuplex {
   /** Streams a SharedFragment (Server.write); `text`: a string was written. */
   [kStreamShared](fragment, text) {
     if (!this.#canQueue()) return false
-    return this.#sent(this.#sending.sharedFragment(fragment, text, this.#inStreamOpcode))
+    return this.#sent(this.#sending.sharedFragment(fragment, text, this.#receiving.streamOpcode))
   }
 
   /**
@@ -282,75 +310,11 @@ class Socket extends OrderedDuplex {
     }
     const bytes = bytesOf('chunk', chunk)
     if (!this.#canQueue()) return false
-    return this.#sent(this.#sending.fragment(chunk, bytes, this.#inStreamOpcode))
+    return this.#sent(this.#sending.fragment(chunk, bytes, this.#receiving.streamOpcode))
   }
 
-  // ---------------------------------------------------------------- reading
-
-  #onData = (chunk) => {
-    if (this.#dispatching) {
-      // A listener made the peer write to us synchronously: keep the order.
-      this.#pendingChunks.push(chunk)
-      return
-    }
-    this.#dispatching = true
-    // Messages stream only when someone consumes streams: a 'stream:start'
-    // listener, or a reader of the readable side (data, readable, pipe).
-    this.#decoding.setStreaming(
-      this.listenerCount('stream:start') > 0 || this.readableFlowing !== null,
-    )
-    try {
-      this.#decoding.feed(chunk, this.#record)
-      while (this.#pendingChunks.length > 0)
-        this.#decoding.feed(this.#pendingChunks.shift(), this.#record)
-    } finally {
-      this.#dispatching = false
-    }
-  }
-
-  #record = (buf, head, a, b, c) => {
-    this._order(this.#decoding.item(buf, head, a, b, c))
-  }
-
-  _deliver([kind, data, code]) {
-    switch (kind) {
-      case EVENT_MESSAGE:
-        this.emit('message', data)
-        break
-      case EVENT_STREAM_START:
-        this.#inStreamOpcode = data
-        this.emit('stream:start', data)
-        break
-      case EVENT_STREAM_DATA:
-        this._pushPayload(data)
-        break
-      case EVENT_STREAM_STOP:
-        this._afterReaders(this.#emitStop)
-        break
-      case EVENT_PING:
-        if (!this.#closing.sentClose) this.#pingPong.answer(data)
-        break
-      case EVENT_PONG:
-        this.#pingPong.ponged()
-        this.emit('pong', data)
-        break
-      case EVENT_CLOSE:
-        this.#closing.received(code, data)
-        break
-      case EVENT_ERROR:
-        this.#fail(data)
-        break
-      default:
-        break
-    }
-  }
-
-  #emitStop = () => {
-    // Until the listeners ran, a pipe back to us may still write this
-    // message's bytes, and its echo takes this message's opcode (see
-    // Sending.fragment and PipeIn.unpiped).
-    this.emit('stream:stop')
-    this.#inStreamOpcode = 0
+  _deliver(item) {
+    this.#receiving.deliver(item)
   }
 
   // ---------------------------------------------------------------- writing
@@ -362,7 +326,7 @@ class Socket extends OrderedDuplex {
   }
 
   _write(chunk, encoding, callback) {
-    this.#pipeIn.write(chunk, callback, this.#inStreamOpcode)
+    this.#pipeIn.write(chunk, callback, this.#receiving.streamOpcode)
   }
 
   _final(callback) {
@@ -395,7 +359,7 @@ class Socket extends OrderedDuplex {
     // A closed source may live on (a pool, a test, a reference kept): it
     // keeps none of our listeners, or through them this Socket.
     const source = this.#source
-    this._unlisten(this.#onData)
+    this._unlisten(this.#receiving.onData)
     this.#pingPong.sourceClosed()
     this.#pipeIn.sourceClosed()
     source.removeListener('end', this.#onSourceEnd)
@@ -419,3 +383,4 @@ module.exports.kSendWhole = kSendWhole
 module.exports.kShareKey = kShareKey
 module.exports.kCompressed = kCompressed
 module.exports.kStreamShared = kStreamShared
+module.exports.kTopics = kTopics

@@ -1,0 +1,98 @@
+'use strict'
+
+// Who subscribed to what on one Server (docs/server.md, "Topics"). The
+// Server builds a published message's frame once and writes it to the
+// sockets this answers for; an adapter hears when a topic gains its first
+// local subscriber or loses its last, so a bus sends a process only the
+// topics someone there wants.
+
+const { invalidType, invalidValue } = require('./errors')
+
+class Topics {
+  // topic -> Set of sockets
+  #subscribers = new Map()
+  // socket -> Set of topics; a socket with none has no entry.
+  #topicsOf = new Map()
+  #onFirst
+  #onLast
+
+  /** `onFirst(topic)` / `onLast(topic)`: a topic gained its first subscriber, lost its last. */
+  constructor(onFirst, onLast) {
+    this.#onFirst = onFirst
+    this.#onLast = onLast
+  }
+
+  /** Whether `ws` was newly subscribed. */
+  subscribe(ws, topic) {
+    checkTopic('topic', topic)
+    let topics = this.#topicsOf.get(ws)
+    if (topics?.has(topic)) return false
+    if (topics === undefined) {
+      topics = new Set()
+      this.#topicsOf.set(ws, topics)
+    }
+    topics.add(topic)
+    const sockets = this.#subscribers.get(topic)
+    if (sockets === undefined) {
+      this.#subscribers.set(topic, new Set([ws]))
+      this.#onFirst(topic)
+    } else {
+      sockets.add(ws)
+    }
+    return true
+  }
+
+  /** Whether `ws` had been subscribed. */
+  unsubscribe(ws, topic) {
+    checkTopic('topic', topic)
+    const topics = this.#topicsOf.get(ws)
+    if (topics === undefined || !topics.delete(topic)) return false
+    if (topics.size === 0) this.#topicsOf.delete(ws)
+    this.#leave(ws, topic)
+    return true
+  }
+
+  /** A socket closed: it leaves every topic. */
+  removeAll(ws) {
+    const topics = this.#topicsOf.get(ws)
+    if (topics === undefined) return
+    this.#topicsOf.delete(ws)
+    for (const topic of topics) this.#leave(ws, topic)
+  }
+
+  #leave(ws, topic) {
+    const sockets = this.#subscribers.get(topic)
+    sockets.delete(ws)
+    if (sockets.size > 0) return
+    this.#subscribers.delete(topic)
+    this.#onLast(topic)
+  }
+
+  /** The sockets subscribed to `topic`, or undefined: a live Set, not to be changed. */
+  subscribersOf(topic) {
+    return this.#subscribers.get(topic)
+  }
+
+  has(ws, topic) {
+    return this.#topicsOf.get(ws)?.has(topic) ?? false
+  }
+
+  topicsOf(ws) {
+    const topics = this.#topicsOf.get(ws)
+    return topics === undefined ? [] : [...topics]
+  }
+
+  /** Topics with at least one subscriber here. */
+  get names() {
+    return [...this.#subscribers.keys()]
+  }
+}
+
+/** A topic is a non-empty string. */
+function checkTopic(name, topic) {
+  if (typeof topic !== 'string') throw invalidType(name, 'of type string', topic)
+  if (topic.length === 0) throw invalidValue(name, 'a non-empty string', "''")
+}
+
+module.exports = Topics
+module.exports.checkTopic = checkTopic
