@@ -14,6 +14,7 @@ const { checkDeflateOptions } = require('./compression')
 
 const FanOut = require('./fan-out')
 const Topics = require('./topics')
+const Observing = require('./observing')
 const Heartbeat = require('./heartbeat')
 const Admission = require('./admission')
 const MemoryBudget = require('./budget')
@@ -59,6 +60,7 @@ class Server extends EventEmitter {
     (topic) => this.#adapter?.subscribe(topic),
     (topic) => this.#adapter?.unsubscribe(topic),
   )
+  #observing = new Observing(this)
   // The `adapter` option: the bus to other processes' subscribers, or null.
   #adapter = null
   // The http.Server made for `port`, if any; close() closes it.
@@ -202,6 +204,11 @@ class Server extends EventEmitter {
     return [...this.#sockets]
   }
 
+  /** Totals over every socket this server opened, and closes and errors by code (docs/server.md). */
+  get stats() {
+    return this.#observing.snapshot(this.#sockets)
+  }
+
   /** Takes the upgrade requests of `httpServer`. */
   listen(httpServer) {
     if (
@@ -259,6 +266,7 @@ class Server extends EventEmitter {
         refuse(socket, 400, 'No WebSocket endpoint at this path')
       return
     }
+    this.#observing.upgrade(request, socket)
     if (this.#closing) {
       refuse(socket, 503, 'The server is closing')
       return
@@ -322,6 +330,7 @@ class Server extends EventEmitter {
     }
     if (this.listenerCount('stream:start') > 0) this.#forwardStreams(ws)
     ws.on('error', (err) => {
+      this.#observing.errored(ws, err)
       if (this.listenerCount('error') > 0) this.emit('error', err, ws)
     })
     ws.on('close', (code, reason) => {
@@ -331,8 +340,10 @@ class Server extends EventEmitter {
       this.#budget?.closed()
       raw.removeListener('timeout', onIdle)
       this.#streamForwarders.delete(ws)
+      this.#observing.closed(ws, code, reason)
       this.emit('close', code, ws, reason)
     })
+    this.#observing.opened(ws, request)
     this.emit('open', ws, request, settings)
   }
 
