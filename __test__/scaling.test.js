@@ -1,0 +1,214 @@
+'use strict'
+
+// Topics across processes, on a real Redis and on Node's cluster: Server
+// processes (peers/topic-server.js) with ws clients on each.
+
+const { fork } = require('node:child_process')
+const path = require('node:path')
+
+const WebSocket = require('ws')
+
+const { RedisAdapter } = require('..')
+const { once } = require('./helpers/pair')
+const { describeWithRedis, startRedis, freePort } = require('./helpers/redis')
+
+const SERVER = path.join(__dirname, 'peers', 'topic-server.js')
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function until(predicate, what, ms = 15000) {
+  const end = Date.now() + ms
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+/** A topic-server process; `messages` collects what it tells us (ready, bus events). */
+function startServer(env) {
+  const child = fork(SERVER, [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  child.messages = []
+  child.on('message', (message) => child.messages.push(message))
+  child.stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+  }
+  return child
+}
+
+/** A ws client of 127.0.0.1:`port` subscribed to `topics`; what it receives goes in `got`. */
+async function client(port, topics = '') {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/?t=${topics}`, { perMessageDeflate: false })
+  ws.got = []
+  ws.on('message', (data, isBinary) => ws.got.push(isBinary ? [...data] : data.toString()))
+  await once(ws, 'open')
+  return ws
+}
+
+const publish = (ws, topic, data) =>
+  ws.send(
+    JSON.stringify(
+      typeof data === 'string' ? { publish: topic, text: data } : { publish: topic, bytes: data },
+    ),
+  )
+
+const busEvents = (child, event) => child.messages.filter((m) => m.bus === event).length
+
+describeWithRedis('the Redis adapter, three Server processes on a real Redis', () => {
+  let redis
+  let servers = []
+  let clients = []
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    servers = [0, 1, 2].map(() => startServer({ ADAPTER: 'redis', REDIS_URL: redis.url }))
+    await until(
+      () => servers.every((s) => s.messages.some((m) => m.ready) && busEvents(s, 'up') === 1),
+      'three servers with their adapters up',
+    )
+  }, 30000)
+
+  afterAll(async () => {
+    for (const ws of clients) ws.terminate()
+    await Promise.all(servers.map((s) => s.stop()))
+    await redis?.stop()
+  })
+
+  const portOf = (child) => child.messages.find((m) => m.ready).ready
+
+  it('a publish from any process reaches exactly the subscribers of its topic on all three, once each, in order', async () => {
+    // On each server: a subscriber of "a", one of "a" and "b", one of "b".
+    const subscribers = []
+    for (const server of servers) {
+      const port = portOf(server)
+      subscribers.push([await client(port, 'a'), await client(port, 'a,b'), await client(port, 'b')])
+    }
+    const publishers = await Promise.all(servers.map((s) => client(portOf(s))))
+    clients = [...subscribers.flat(), ...publishers]
+    // Each process publishes 20 messages to "a", text and binary in turn.
+    const sent = [[], [], []]
+    for (let i = 0; i < 20; i++) {
+      for (const [p, ws] of publishers.entries()) {
+        const data = i % 2 === 0 ? `from ${p}: ${i} é€😀` : [p, i, 255]
+        sent[p].push(data)
+        publish(ws, 'a', data)
+      }
+    }
+    const all = sent.flat()
+    const aSubscribers = subscribers.flatMap(([onlyA, both]) => [onlyA, both])
+    await until(() => aSubscribers.every((ws) => ws.got.length >= all.length), 'every message')
+    await sleep(100)
+    for (const ws of aSubscribers) {
+      expect(ws.got).toHaveLength(all.length)
+      // Once each, and in each publisher's order.
+      for (const [p, messages] of sent.entries()) {
+        const fromP = ws.got.filter((m) =>
+          typeof m === 'string' ? m.startsWith(`from ${p}:`) : m[0] === p,
+        )
+        expect(fromP).toEqual(messages)
+      }
+    }
+    for (const [, , onlyB] of subscribers) expect(onlyB.got).toEqual([])
+    for (const ws of publishers) expect(ws.got).toEqual([])
+  }, 30000)
+
+  it('Redis stopped and restarted: publishes are refused and reported, the adapters recover and resubscribe', async () => {
+    const subscribers = await Promise.all(servers.map((s) => client(portOf(s), 'c')))
+    const publisher = await client(portOf(servers[0]))
+    clients.push(...subscribers, publisher)
+    publish(publisher, 'c', 'before')
+    await until(() => subscribers.every((ws) => ws.got.length === 1), 'the first message')
+
+    const { port } = redis
+    await redis.stop()
+    await until(() => servers.every((s) => busEvents(s, 'down') === 1), "every adapter's down")
+    // The publish is refused and reported to the publisher; the local
+    // subscriber still has it, the others miss it (at most once).
+    publish(publisher, 'c', 'during')
+    await until(() => publisher.got.length === 1, 'the refusal')
+    expect(JSON.parse(publisher.got[0])).toEqual({ error: 'WS_ERR_BUS_DOWN' })
+    await until(() => subscribers[0].got.length === 2, 'the local delivery')
+
+    redis = await startRedis(port)
+    await until(() => servers.every((s) => busEvents(s, 'up') === 2), "every adapter's up")
+    publish(publisher, 'c', 'after')
+    await until(() => subscribers.every((ws) => ws.got.at(-1) === 'after'), 'the later publish')
+    expect(subscribers.map((ws) => ws.got)).toEqual([
+      ['before', 'during', 'after'],
+      ['before', 'after'],
+      ['before', 'after'],
+    ])
+    expect(publisher.got).toHaveLength(1)
+  }, 40000)
+})
+
+describeWithRedis('the Redis adapter on its own', () => {
+  it('checks its options, naming them', () => {
+    expect(() => new RedisAdapter(5)).toThrow(/"options" argument/)
+    expect(() => new RedisAdapter({ url: 5 })).toThrow(/"options.url" argument/)
+    expect(() => new RedisAdapter({ prefix: null })).toThrow(/"options.prefix" argument/)
+  })
+
+  it('reports an unreachable Redis with down, and a publish to it rejects', async () => {
+    const port = await freePort()
+    const adapter = new RedisAdapter({ url: `redis://127.0.0.1:${port}` })
+    const [err] = await once(adapter, 'down')
+    expect(err.code).toBe('WS_ERR_BUS_DOWN')
+    await expect(adapter.publish('t', 1, 'x')).rejects.toMatchObject({ code: 'WS_ERR_BUS_DOWN' })
+    await adapter.close()
+  })
+})
+
+describe('the cluster adapter: two workers on one port', () => {
+  let primary
+  const clients = []
+
+  afterAll(async () => {
+    for (const ws of clients) ws.terminate()
+    await primary?.stop()
+  })
+
+  it('a publish on either worker reaches the subscribers on both, once each, in order', async () => {
+    const port = await freePort()
+    primary = startServer({ ADAPTER: 'cluster', PORT: String(port), WORKERS: '2' })
+    await until(
+      () => primary.messages.filter((m) => m.ready).length === 2,
+      'two workers listening',
+      20000,
+    )
+    // The kernel spreads connections over the workers: connect until each
+    // worker has a subscriber and a publisher.
+    const byWorker = new Map()
+    for (let i = 0; i < 40 && [...byWorker.values()].filter((l) => l.length >= 2).length < 2; i++) {
+      const ws = await client(port, 'd')
+      clients.push(ws)
+      ws.send(JSON.stringify({ who: 1 }))
+      await until(() => ws.got.length === 1, 'who')
+      const { worker } = JSON.parse(ws.got.shift())
+      byWorker.set(worker, [...(byWorker.get(worker) ?? []), ws])
+    }
+    expect([...byWorker.keys()].sort()).toEqual([1, 2])
+    const [[pub1, sub1], [pub2, sub2]] = [...byWorker.values()]
+    const everyone = [...byWorker.values()].flat()
+    for (let i = 0; i < 10; i++) {
+      publish(pub1, 'd', `one ${i}`)
+      publish(pub2, 'd', [2, i])
+    }
+    await until(() => everyone.every((ws) => ws.got.length >= 20), 'every message')
+    await sleep(100)
+    for (const ws of [sub1, sub2, pub1, pub2]) {
+      expect(ws.got).toHaveLength(20)
+      expect(ws.got.filter((m) => typeof m === 'string')).toEqual(
+        Array.from({ length: 10 }, (_, i) => `one ${i}`),
+      )
+      expect(ws.got.filter((m) => typeof m !== 'string')).toEqual(
+        Array.from({ length: 10 }, (_, i) => [2, i]),
+      )
+    }
+  }, 40000)
+})
