@@ -139,6 +139,18 @@ export class Socket extends Duplex {
   readonly remoteAddress: string | undefined
   /** The peer's port, as the source reports it. */
   readonly remotePort: number | undefined
+  /** What this socket has carried so far (docs/socket.md, "Counters"). */
+  readonly stats: SocketStats
+  /**
+   * Subscribes to `topic` for `Server.publish()`. False when already subscribed or closed.
+   * Throws `ERR_INVALID_STATE` on a Socket no Server opened.
+   */
+  subscribe(topic: string): boolean
+  /** Leaves `topic`; returns whether it was subscribed. */
+  unsubscribe(topic: string): boolean
+  isSubscribed(topic: string): boolean
+  /** The topics this socket is subscribed to. */
+  readonly topics: string[]
   /** Drops the connection at once, with no closing handshake; 'close' reports 1006. */
   terminate(): void
   /**
@@ -436,6 +448,11 @@ export interface ServerOptions
    * reason }` refuses with that status. What it sets on `request` the `'open'` listener sees.
    */
   verifyRequest?: (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>
+  /**
+   * The bus to other processes' subscribers for `publish()`: a `ClusterAdapter`, a
+   * `RedisAdapter` or an `Adapter` of your own; one per Server. Default: none (this process).
+   */
+  adapter?: Adapter
 }
 
 /** What `verifyRequest` answers. */
@@ -453,6 +470,14 @@ export class Server extends EventEmitter {
   broadcast(head: { fin?: boolean; opcode?: number } | null, message: Payload): void
   /** A stream to every socket; an empty chunk ends it. */
   write(chunk: Payload): void
+  /**
+   * `message` to every subscriber of `topic`: this process's now (one frame for all), other
+   * processes' through the adapter. Rejects with `WS_ERR_BUS_DOWN` when the adapter's bus did not
+   * take it; the local subscribers have it either way.
+   */
+  publish(topic: string, message: Payload): Promise<void>
+  /** Totals over every socket this server opened, closes and errors by code. */
+  readonly stats: ServerStats
   /** The address the server made for `port` is bound to; null without `port`. */
   address(): AddressInfo | string | null
   /** Closes every socket with 1001 and stops taking upgrades (and listening, with `port`). */
@@ -525,4 +550,81 @@ export interface ConnectOptions
  * Opens a client WebSocket (`ws://` or `wss://`) and resolves with the open, masking Socket;
  * rejects with the handshake's error (`code` 'WS_ERR_HANDSHAKE', `status`) or the connection's.
  */
+/** Socket.stats: counts since the socket opened. */
+export interface SocketStats {
+  messagesReceived: number
+  messagesSent: number
+  /** Bytes read from the connection, frame headers included. */
+  bytesReceived: number
+  /** Bytes written to the connection, frame headers included. */
+  bytesSent: number
+  /** Bytes received and not yet delivered: unread stream bytes and messages being assembled. */
+  bufferedIncoming: number
+  /** As `Socket.bufferedAmount`. */
+  bufferedAmount: number
+  /** Payload bytes this socket compressed (permessage-deflate), before and after. */
+  compressedFrom: number
+  compressedTo: number
+}
+
+/** Server.stats. */
+export interface ServerStats extends SocketStats {
+  /** Open sockets. */
+  sockets: number
+  /** compressedTo / compressedFrom, or null when nothing was compressed. */
+  compressionRatio: number | null
+  /** Closed sockets by close code. */
+  closes: Record<string, number>
+  /** Socket errors by `err.code`. */
+  errors: Record<string, number>
+}
+
+/** Messages the bus carries: opcode 1 (text) or 2 (binary). */
+export type Opcode = 1 | 2
+
+/**
+ * The bus between Servers of several processes (docs/scaling.md). Subclass it and override
+ * `publish`, `subscribe`, `unsubscribe` and `close`; call `deliver` for messages from the bus.
+ */
+export class Adapter extends EventEmitter {
+  /** Called once by the Server the adapter is given to. */
+  attach(receive: (topic: string, opcode: Opcode, data: string | Buffer) => void): void
+  /** Hands a message from another process to the Server. */
+  protected deliver(topic: string, opcode: Opcode, data: string | Buffer): void
+  /** A message published here, for the other processes; rejects when the bus did not take it. */
+  publish(topic: string, opcode: Opcode, data: string | Buffer): Promise<void>
+  /** The first subscriber of `topic` in this process appeared. */
+  subscribe(topic: string): void
+  /** The last subscriber of `topic` in this process left. */
+  unsubscribe(topic: string): void
+  close(): Promise<void>
+  on(event: 'up', listener: () => void): this
+  on(event: 'down', listener: (err: WebSocketError) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'up', listener: () => void): this
+  once(event: 'down', listener: (err: WebSocketError) => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+/** Node's cluster as the bus: one per worker; the primary calls `ClusterAdapter.relay()`. */
+export class ClusterAdapter extends Adapter {
+  constructor()
+  /** In the primary, before forking: relays publishes between workers. */
+  static relay(): void
+}
+
+export interface RedisAdapterOptions {
+  /** Default `'redis://127.0.0.1:6379'`. */
+  url?: string
+  /** Prefix of the channel names. Default `'websockets:'`. */
+  prefix?: string
+  /** More ioredis options. */
+  redis?: Record<string, unknown>
+}
+
+/** Redis pub/sub as the bus, through ioredis (install it next to websockets). */
+export class RedisAdapter extends Adapter {
+  constructor(options?: RedisAdapterOptions)
+}
+
 export function connect(url: string, options?: ConnectOptions): Promise<Socket>

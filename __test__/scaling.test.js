@@ -10,7 +10,8 @@ const WebSocket = require('ws')
 
 const { RedisAdapter } = require('..')
 const { once } = require('./helpers/pair')
-const { describeWithRedis, startRedis, freePort } = require('./helpers/redis')
+const { describeWithRedis, startRedis, freePort, subscribers } = require('./helpers/redis')
+const { readmeBlock, runExample } = require('./helpers/readme')
 
 const SERVER = path.join(__dirname, 'peers', 'topic-server.js')
 
@@ -83,13 +84,14 @@ describeWithRedis('the Redis adapter, three Server processes on a real Redis', (
 
   it('a publish from any process reaches exactly the subscribers of its topic on all three, once each, in order', async () => {
     // On each server: a subscriber of "a", one of "a" and "b", one of "b".
-    const subscribers = []
+    const byServer = []
     for (const server of servers) {
       const port = portOf(server)
-      subscribers.push([await client(port, 'a'), await client(port, 'a,b'), await client(port, 'b')])
+      byServer.push([await client(port, 'a'), await client(port, 'a,b'), await client(port, 'b')])
     }
     const publishers = await Promise.all(servers.map((s) => client(portOf(s))))
-    clients = [...subscribers.flat(), ...publishers]
+    clients = [...byServer.flat(), ...publishers]
+    await subscribers(redis.url, 'websockets:a', 3)
     // Each process publishes 20 messages to "a", text and binary in turn.
     const sent = [[], [], []]
     for (let i = 0; i < 20; i++) {
@@ -100,7 +102,7 @@ describeWithRedis('the Redis adapter, three Server processes on a real Redis', (
       }
     }
     const all = sent.flat()
-    const aSubscribers = subscribers.flatMap(([onlyA, both]) => [onlyA, both])
+    const aSubscribers = byServer.flatMap(([onlyA, both]) => [onlyA, both])
     await until(() => aSubscribers.every((ws) => ws.got.length >= all.length), 'every message')
     await sleep(100)
     for (const ws of aSubscribers) {
@@ -113,16 +115,17 @@ describeWithRedis('the Redis adapter, three Server processes on a real Redis', (
         expect(fromP).toEqual(messages)
       }
     }
-    for (const [, , onlyB] of subscribers) expect(onlyB.got).toEqual([])
+    for (const [, , onlyB] of byServer) expect(onlyB.got).toEqual([])
     for (const ws of publishers) expect(ws.got).toEqual([])
   }, 30000)
 
   it('Redis stopped and restarted: publishes are refused and reported, the adapters recover and resubscribe', async () => {
-    const subscribers = await Promise.all(servers.map((s) => client(portOf(s), 'c')))
+    const cSubscribers = await Promise.all(servers.map((s) => client(portOf(s), 'c')))
     const publisher = await client(portOf(servers[0]))
-    clients.push(...subscribers, publisher)
+    clients.push(...cSubscribers, publisher)
+    await subscribers(redis.url, 'websockets:c', 3)
     publish(publisher, 'c', 'before')
-    await until(() => subscribers.every((ws) => ws.got.length === 1), 'the first message')
+    await until(() => cSubscribers.every((ws) => ws.got.length === 1), 'the first message')
 
     const { port } = redis
     await redis.stop()
@@ -132,13 +135,13 @@ describeWithRedis('the Redis adapter, three Server processes on a real Redis', (
     publish(publisher, 'c', 'during')
     await until(() => publisher.got.length === 1, 'the refusal')
     expect(JSON.parse(publisher.got[0])).toEqual({ error: 'WS_ERR_BUS_DOWN' })
-    await until(() => subscribers[0].got.length === 2, 'the local delivery')
+    await until(() => cSubscribers[0].got.length === 2, 'the local delivery')
 
     redis = await startRedis(port)
     await until(() => servers.every((s) => busEvents(s, 'up') === 2), "every adapter's up")
     publish(publisher, 'c', 'after')
-    await until(() => subscribers.every((ws) => ws.got.at(-1) === 'after'), 'the later publish')
-    expect(subscribers.map((ws) => ws.got)).toEqual([
+    await until(() => cSubscribers.every((ws) => ws.got.at(-1) === 'after'), 'the later publish')
+    expect(cSubscribers.map((ws) => ws.got)).toEqual([
       ['before', 'during', 'after'],
       ['before', 'after'],
       ['before', 'after'],
@@ -211,4 +214,60 @@ describe('the cluster adapter: two workers on one port', () => {
       )
     }
   }, 40000)
+})
+
+describe("the README's Scaling out example, as written", () => {
+  const example = readmeBlock('Scaling out')
+  const listening = (count) => (output) => output.split('listening on').length > count
+
+  /** Clients in `room` on each port; each sends one line; every client must get every line. */
+  async function everyoneHearsEveryone(ports, ready = async () => {}) {
+    const clients = []
+    for (const port of ports) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/?room=r`, { perMessageDeflate: false })
+      ws.got = []
+      ws.on('message', (data) => ws.got.push(data.toString()))
+      await once(ws, 'open')
+      clients.push(ws)
+    }
+    await ready()
+    clients.forEach((ws, i) => ws.send(`line ${i}`))
+    const lines = clients.map((_, i) => `line ${i}`)
+    await until(() => clients.every((ws) => ws.got.length >= lines.length), 'every line')
+    await sleep(50)
+    for (const ws of clients) expect([...ws.got].sort()).toEqual(lines)
+    for (const ws of clients) ws.terminate()
+  }
+
+  it('WORKERS=2: clients of both workers hear each other', async () => {
+    const port = await freePort()
+    const run = runExample(example, port, listening(2), { WORKERS: '2' })
+    try {
+      await run.started
+      // The primary hands connections to the workers in turn: four clients
+      // are two on each.
+      await everyoneHearsEveryone([port, port, port, port])
+    } finally {
+      await run.stop()
+    }
+  }, 30000)
+
+  describeWithRedis('on Redis', () => {
+    it('REDIS_URL: clients of two processes hear each other', async () => {
+      const redis = await startRedis()
+      const ports = [await freePort(), await freePort()]
+      const runs = ports.map((port) =>
+        runExample(example, port, listening(1), { REDIS_URL: redis.url }),
+      )
+      try {
+        await Promise.all(runs.map((run) => run.started))
+        await everyoneHearsEveryone([ports[0], ports[1], ports[0], ports[1]], () =>
+          subscribers(redis.url, 'websockets:r', 2),
+        )
+      } finally {
+        await Promise.all(runs.map((run) => run.stop()))
+        await redis.stop()
+      }
+    }, 30000)
+  })
 })

@@ -123,7 +123,8 @@ describe('topics', () => {
       expect(written).toHaveLength(4)
       for (const chunk of written) expect(chunk).toBe(written[0])
       // Compressed: RSV1 set, and far shorter than the 300-byte text.
-      if (perMessageDeflate) expect([written[0][0] & 0x40, written[0].length < 50]).toEqual([64, true])
+      if (perMessageDeflate)
+        expect([written[0][0] & 0x40, written[0].length < 50]).toEqual([64, true])
       await until(() => clients.every((ws) => ws.got.length === 1))
       for (const ws of clients) expect(ws.got).toEqual(['x'.repeat(300)])
       await closeAll(server, clients)

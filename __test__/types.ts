@@ -130,3 +130,38 @@ new Server({
 })
 // @ts-expect-error a verdict is true, false or a refusal with a status
 new Server({ verifyRequest: () => 'yes' })
+
+// Topics, adapters and counters (docs/scaling.md).
+import { Adapter, ClusterAdapter, RedisAdapter, SocketStats, ServerStats } from '..'
+
+const redis = new RedisAdapter({ url: 'redis://127.0.0.1:6379', prefix: 'app:' })
+redis.on('down', (err: WebSocketError) => err.code === 'WS_ERR_BUS_DOWN')
+redis.on('up', () => undefined)
+const topical = new Server({ adapter: redis })
+const published: Promise<void> = topical.publish('news', 'text')
+void published.catch((err: WebSocketError) => err.code)
+void topical.publish('news', Buffer.alloc(1))
+const serverStats: ServerStats = topical.stats
+const ratio: number | null = serverStats.compressionRatio
+void ratio
+const subscribed: boolean = ws.subscribe('news')
+void subscribed
+ws.unsubscribe('news')
+const topics: string[] = ws.topics
+void topics
+const socketStats: SocketStats = ws.stats
+void (socketStats.bytesSent + socketStats.messagesReceived)
+if (false as boolean) ClusterAdapter.relay()
+new Server({ adapter: new ClusterAdapter() })
+
+class Custom extends Adapter {
+  publish(topic: string, opcode: 1 | 2, data: string | Buffer): Promise<void> {
+    this.deliver(topic, opcode, data)
+    return Promise.resolve()
+  }
+}
+new Server({ adapter: new Custom() })
+// @ts-expect-error: a topic is a string
+topical.publish(1, 'x')
+// @ts-expect-error: an adapter is an Adapter
+new Server({ adapter: {} })

@@ -78,7 +78,8 @@ class Observing {
     return {
       sockets: sockets.size,
       ...totals,
-      compressionRatio: totals.compressedFrom > 0 ? totals.compressedTo / totals.compressedFrom : null,
+      compressionRatio:
+        totals.compressedFrom > 0 ? totals.compressedTo / totals.compressedFrom : null,
       closes: { ...this.#closes },
       errors: { ...this.#errors },
     }

@@ -188,7 +188,9 @@ class Socket extends OrderedDuplex {
   #topics() {
     const topics = this[kTopics]
     if (topics !== undefined) return topics
-    const err = new Error('websockets: topics belong to a Server: this Socket was not opened by one')
+    const err = new Error(
+      'websockets: topics belong to a Server: this Socket was not opened by one',
+    )
     err.code = 'ERR_INVALID_STATE'
     throw err
   }

@@ -23,15 +23,19 @@ function readmeBlock(title) {
 
 /**
  * Starts `code` in a child Node process with the port 3000 replaced by
- * `port`; resolves once `ready(output)` says so. `stop()` ends it by PID.
+ * `port` (and `env` added to the environment); resolves once
+ * `ready(output)` says so. `stop()` ends it by PID.
  */
-function runExample(code, port, ready = () => true) {
+function runExample(code, port, ready = () => true, env = {}) {
   const source = code
     .replaceAll('3000', String(port))
     .replaceAll("require('websockets')", `require(${JSON.stringify(ROOT)})`)
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ws-readme-')), 'example.js')
   fs.writeFileSync(file, source)
-  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   let output = ''
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
   const started = new Promise((resolve, reject) => {

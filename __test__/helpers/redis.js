@@ -82,4 +82,25 @@ async function startRedis(port) {
   }
 }
 
-module.exports = { describeWithRedis, startRedis, freePort }
+/**
+ * Resolves once `count` connections subscribe to `channel` on the Redis at
+ * `url` (PUBSUB NUMSUB): a SUBSCRIBE lands after the socket that caused it
+ * opened, and a publish before it would not reach that process.
+ */
+async function subscribers(url, channel, count, ms = 10000) {
+  const Redis = require('ioredis')
+  const client = new Redis(url)
+  try {
+    const end = Date.now() + ms
+    for (;;) {
+      const [, n] = await client.pubsub('NUMSUB', channel)
+      if (n === count) return
+      if (Date.now() > end) throw new Error(`${channel} has ${n} subscribers, not ${count}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  } finally {
+    client.disconnect()
+  }
+}
+
+module.exports = { describeWithRedis, startRedis, freePort, subscribers }

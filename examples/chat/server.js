@@ -29,7 +29,9 @@ function chatLine(message) {
   try {
     const { name, text } = JSON.parse(message)
     if (typeof name === 'string' && typeof text === 'string') return JSON.stringify({ name, text })
-  } catch {}
+  } catch {
+    // Not JSON: dropped like any other malformed line.
+  }
   return null
 }
 

@@ -138,9 +138,12 @@ function loadIoredis() {
     return require('ioredis')
   } catch (err) {
     if (err.code !== 'MODULE_NOT_FOUND') throw err
-    throw new Error('websockets: the Redis adapter needs the ioredis package: npm install ioredis', {
-      cause: err,
-    })
+    throw new Error(
+      'websockets: the Redis adapter needs the ioredis package: npm install ioredis',
+      {
+        cause: err,
+      },
+    )
   }
 }
 
