@@ -4,6 +4,9 @@
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
 use websockets::protocol::encoder::frame_to_vec;
 use websockets::protocol::{decode_header, Decoded, FrameHeader, Opcode};
 
@@ -49,6 +52,65 @@ pub fn loopback(host_port: &str) -> Result<SocketAddr, String> {
         IpAddr::V4(ip) if ip.is_loopback() => Ok(addr),
         IpAddr::V6(ip) if ip.is_loopback() => Ok(addr),
         ip => Err(format!("{ip} is not a loopback address; refusing")),
+    }
+}
+
+/// Connects to `host_port` (loopback only) and completes the opening
+/// handshake for `path`, offering `extensions` when given (and requiring
+/// the server to accept it). Returns the stream and any bytes read past the
+/// 101 response.
+///
+/// # Errors
+/// A refused or failed connection or handshake.
+pub async fn handshake(
+    host_port: &str,
+    path: &str,
+    extensions: Option<&str>,
+) -> Result<(TcpStream, Vec<u8>), String> {
+    let addr = loopback(host_port)?;
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
+    let key = websockets::handshake::encode_key(&nonce);
+    let offer = extensions.map_or(String::new(), |e| {
+        format!("Sec-WebSocket-Extensions: {e}\r\n")
+    });
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed during the handshake".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            if !head.starts_with("http/1.1 101") {
+                return Err(format!(
+                    "handshake refused: {}",
+                    head.lines().next().unwrap_or("")
+                ));
+            }
+            let accept = websockets::handshake::accept_key(&key);
+            if !head.contains(&accept.to_ascii_lowercase()) {
+                return Err("wrong Sec-WebSocket-Accept".into());
+            }
+            if extensions.is_some()
+                && !head.contains("sec-websocket-extensions: permessage-deflate")
+            {
+                return Err("the server did not accept permessage-deflate".into());
+            }
+            return Ok((stream, buf.split_off(end + 4)));
+        }
     }
 }
 

@@ -25,7 +25,7 @@ use tokio::sync::Semaphore;
 use websockets::deflate::{Deflater, Inflater};
 use websockets::protocol::Opcode;
 use websockets_load::{
-    cpu_seconds, frame, json_payload, loopback, next_frame, payload, percentile, stamp, Rng,
+    cpu_seconds, frame, json_payload, next_frame, payload, percentile, stamp, Rng,
 };
 
 /// What the client offers with `--deflate`.
@@ -105,59 +105,8 @@ struct Outcome {
 }
 
 async fn handshake(args: &Args) -> Result<(TcpStream, Vec<u8>), String> {
-    let addr = loopback(&args.host_port)?;
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
-    let key = websockets::handshake::encode_key(&nonce);
-    let extensions = if args.deflate {
-        format!("Sec-WebSocket-Extensions: {OFFER}\r\n")
-    } else {
-        String::new()
-    };
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extensions}\r\n",
-        args.path, args.host_port
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("closed during the handshake".into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_string();
-            if !head.starts_with("HTTP/1.1 101") {
-                return Err(format!(
-                    "handshake refused: {}",
-                    head.lines().next().unwrap_or("")
-                ));
-            }
-            let accept = websockets::handshake::accept_key(&key);
-            if !head
-                .to_ascii_lowercase()
-                .contains(&accept.to_ascii_lowercase())
-            {
-                return Err("wrong Sec-WebSocket-Accept".into());
-            }
-            if args.deflate
-                && !head
-                    .to_ascii_lowercase()
-                    .contains("sec-websocket-extensions: permessage-deflate")
-            {
-                return Err("the server did not accept permessage-deflate".into());
-            }
-            return Ok((stream, buf.split_off(end + 4)));
-        }
-    }
+    let offer = args.deflate.then_some(OFFER);
+    websockets_load::handshake(&args.host_port, &args.path, offer).await
 }
 
 async fn run_connection(
