@@ -8,7 +8,7 @@ const path = require('node:path')
 
 const WebSocket = require('ws')
 
-const { RedisAdapter } = require('..')
+const { RedisAdapter, Server } = require('..')
 const { once } = require('./helpers/pair')
 const { describeWithRedis, startRedis, freePort, subscribers } = require('./helpers/redis')
 const { readmeBlock, runExample } = require('./helpers/readme')
@@ -155,6 +155,29 @@ describeWithRedis('the Redis adapter on its own', () => {
     expect(() => new RedisAdapter(5)).toThrow(/"options" argument/)
     expect(() => new RedisAdapter({ url: 5 })).toThrow(/"options.url" argument/)
     expect(() => new RedisAdapter({ prefix: null })).toThrow(/"options.prefix" argument/)
+  })
+
+  it('server.close() lets go of Redis: both connections quit', async () => {
+    const redis = await startRedis()
+    try {
+      const adapter = new RedisAdapter({ url: redis.url })
+      const server = new Server({ port: 0, host: '127.0.0.1', adapter })
+      server.on('open', (ws) => ws.subscribe('t'))
+      await Promise.all([once(adapter, 'up'), once(server, 'listening')])
+      const ws = await client(server.address().port, 't')
+      await subscribers(redis.url, 'websockets:t', 1)
+      const closed = once(ws, 'close')
+      await new Promise((resolve) => server.close(resolve))
+      expect((await closed)[0]).toBe(1001)
+      // Only the connection that asks is left.
+      const Redis = require('ioredis')
+      const probe = new Redis(redis.url)
+      const clients = await probe.client('LIST')
+      probe.disconnect()
+      expect(clients.trim().split('\n')).toHaveLength(1)
+    } finally {
+      await redis.stop()
+    }
   })
 
   it('reports an unreachable Redis with down, and a publish to it rejects', async () => {

@@ -131,6 +131,34 @@ describe('topics', () => {
     }
   })
 
+  it('the messages one tick publishes go to each socket in one write (writev), in order', async () => {
+    const server = await topicServer({ perMessageDeflate: false })
+    const clients = [await client(server, 't'), await client(server, 't')]
+    const calls = []
+    const { _write: write, _writev: writev } = net.Socket.prototype
+    net.Socket.prototype._write = function spy(chunk, ...rest) {
+      calls.push(['write', 1])
+      return write.call(this, chunk, ...rest)
+    }
+    net.Socket.prototype._writev = function spy(chunks, ...rest) {
+      calls.push(['writev', chunks.length])
+      return writev.call(this, chunks, ...rest)
+    }
+    try {
+      for (const text of ['one', 'two', 'three']) server.publish('t', text)
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      Object.assign(net.Socket.prototype, { _write: write, _writev: writev })
+    }
+    expect(calls).toEqual([
+      ['writev', 3],
+      ['writev', 3],
+    ])
+    await until(() => clients.every((ws) => ws.got.length === 3))
+    for (const ws of clients) expect(ws.got).toEqual(['one', 'two', 'three'])
+    await closeAll(server, clients)
+  })
+
   it('a subscriber that does not read is closed past maxBackpressure; the others get every message', async () => {
     const server = await topicServer({ maxBackpressure: 1 << 20 })
     const good = await client(server, 'feed')
