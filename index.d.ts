@@ -608,7 +608,8 @@ export class Adapter extends EventEmitter {
 
 /** Node's cluster as the bus: one per worker; the primary calls `ClusterAdapter.relay()`. */
 export class ClusterAdapter extends Adapter {
-  constructor()
+  /** `maxPending`: bytes of publishes on their way to the primary before more are refused (64 MiB). */
+  constructor(options?: { maxPending?: number })
   /** In the primary, before forking: relays publishes between workers. */
   static relay(): void
 }

@@ -239,6 +239,40 @@ describe('the cluster adapter: two workers on one port', () => {
   }, 40000)
 })
 
+describe('the cluster adapter when the primary stops reading', () => {
+  let primary
+  const clients = []
+
+  afterAll(async () => {
+    for (const ws of clients) ws.terminate()
+    await primary?.stop()
+  })
+
+  it('refuses publishes past maxPending instead of queuing them, and takes them again after', async () => {
+    const port = await freePort()
+    primary = startServer({
+      ADAPTER: 'cluster',
+      PORT: String(port),
+      WORKERS: '1',
+      MAX_PENDING: String(1 << 20),
+    })
+    await until(() => primary.messages.some((m) => m.ready), 'the worker', 20000)
+    const ws = await client(port)
+    clients.push(ws)
+    ws.send(JSON.stringify({ stall: 1500 }))
+    await sleep(100)
+    // 8 MiB against a 1 MiB bound, while the primary reads nothing.
+    ws.send(JSON.stringify({ flood: 'x', size: 256 << 10, count: 32 }))
+    await until(() => ws.got.length === 1, 'the flood', 10000)
+    const during = JSON.parse(ws.got.shift())
+    expect(during.took).toBeGreaterThan(0)
+    expect(during.refused).toBeGreaterThan(16)
+    ws.send(JSON.stringify({ flood: 'x', size: 256 << 10, count: 2 }))
+    await until(() => ws.got.length === 1, 'the later publishes', 10000)
+    expect(JSON.parse(ws.got.shift())).toEqual({ took: 2, refused: 0 })
+  }, 30000)
+})
+
 describe("the README's Scaling out example, as written", () => {
   const example = readmeBlock('Scaling out')
   const listening = (count) => (output) => output.split('listening on').length > count

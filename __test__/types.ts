@@ -153,6 +153,7 @@ const socketStats: SocketStats = ws.stats
 void (socketStats.bytesSent + socketStats.messagesReceived)
 if (false as boolean) ClusterAdapter.relay()
 new Server({ adapter: new ClusterAdapter() })
+new ClusterAdapter({ maxPending: 1 << 20 })
 
 class Custom extends Adapter {
   publish(topic: string, opcode: 1 | 2, data: string | Buffer): Promise<void> {

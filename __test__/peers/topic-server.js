@@ -12,15 +12,26 @@ const cluster = require('node:cluster')
 
 const { Server, RedisAdapter, ClusterAdapter } = require('../..')
 
-const { ADAPTER, REDIS_URL, PORT = '0', WORKERS = '2' } = process.env
+const { ADAPTER, REDIS_URL, PORT = '0', WORKERS = '2', MAX_PENDING } = process.env
 
 function tellParent(message) {
   if (cluster.isWorker) message = { ...message, worker: cluster.worker.id }
   process.send?.(message)
 }
 
+async function flood(server, ws, { flood: topic, size, count }) {
+  const results = await Promise.allSettled(
+    Array.from({ length: count }, () => server.publish(topic, Buffer.alloc(size))),
+  )
+  const took = results.filter((r) => r.status === 'fulfilled').length
+  ws.send(JSON.stringify({ took, refused: count - took }))
+}
+
 function serve() {
-  const adapter = ADAPTER === 'redis' ? new RedisAdapter({ url: REDIS_URL }) : new ClusterAdapter()
+  const adapter =
+    ADAPTER === 'redis'
+      ? new RedisAdapter({ url: REDIS_URL })
+      : new ClusterAdapter({ maxPending: MAX_PENDING ? Number(MAX_PENDING) : undefined })
   adapter.on('up', () => tellParent({ bus: 'up' }))
   adapter.on('down', () => tellParent({ bus: 'down' }))
   const server = new Server({
@@ -37,6 +48,8 @@ function serve() {
   server.on('message', (message, ws) => {
     const command = JSON.parse(message)
     if (command.who) ws.send(JSON.stringify({ worker: cluster.worker?.id ?? 0 }))
+    if (command.stall) process.send({ stall: command.stall })
+    if (command.flood) flood(server, ws, command)
     if (command.publish === undefined) return
     const data = command.text ?? Buffer.from(command.bytes)
     server.publish(command.publish, data).catch((err) => {
@@ -50,7 +63,13 @@ if (ADAPTER === 'cluster' && cluster.isPrimary) {
   ClusterAdapter.relay()
   for (let i = 0; i < Number(WORKERS); i++) {
     cluster.fork().on('message', (message) => {
-      if (message?.websockets === undefined) process.send?.(message)
+      if (message?.stall) {
+        // Busy: the workers' messages wait in the IPC channels meanwhile.
+        const end = Date.now() + message.stall
+        while (Date.now() < end);
+      } else if (message?.websockets === undefined) {
+        process.send?.(message)
+      }
     })
   }
   process.on('disconnect', () => {

@@ -8,19 +8,32 @@
 const cluster = require('node:cluster')
 
 const Adapter = require('./adapter')
-const { busDownError } = require('../errors')
+const { busDownError, invalidType } = require('../errors')
+const { checkLimit } = require('../checks')
 
 // The `websockets` field of our IPC messages, so a worker's other messages
 // pass by untouched.
 const PUBLISH = 'publish'
 
+// Bytes of publishes on their way to the primary before more are refused
+// (docs/scaling.md, `maxPending`): a primary that stops reading must not
+// grow a worker's memory without bound.
+const MAX_PENDING = 64 * 1024 * 1024
+
 let relaying = false
 
 class ClusterAdapter extends Adapter {
   #closed = false
+  #maxPending
+  #pending = 0
 
-  constructor() {
+  /** @param {object} [options] `maxPending`: bytes on their way to the primary (default 64 MiB). */
+  constructor(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw invalidType('options', 'of type object', options)
+    }
     super()
+    this.#maxPending = checkLimit('options.maxPending', options.maxPending, false, MAX_PENDING)
     if (!cluster.isWorker) {
       throw new Error(
         'websockets: a ClusterAdapter runs in a cluster worker; the primary calls ClusterAdapter.relay()',
@@ -59,9 +72,17 @@ class ClusterAdapter extends Adapter {
         reject(busDownError('the IPC channel to the primary is closed'))
         return
       }
-      process.send({ websockets: PUBLISH, topic, opcode, data }, (err) =>
-        err ? reject(busDownError(err)) : resolve(),
-      )
+      const bytes = typeof data === 'string' ? data.length * 3 : data.length
+      if (this.#pending + bytes > this.#maxPending) {
+        reject(busDownError(`the primary has not read ${this.#pending} bytes (maxPending)`))
+        return
+      }
+      this.#pending += bytes
+      process.send({ websockets: PUBLISH, topic, opcode, data }, (err) => {
+        this.#pending -= bytes
+        if (err) reject(busDownError(err))
+        else resolve()
+      })
     })
   }
 
