@@ -587,6 +587,10 @@ export type Opcode = 1 | 2
  * `publish`, `subscribe`, `unsubscribe` and `close`; call `deliver` for messages from the bus.
  */
 export class Adapter extends EventEmitter {
+  /** `maxPending`: bytes of publishes the bus has not taken yet before more are refused (64 MiB). */
+  constructor(options?: { maxPending?: number })
+  /** For subclasses' `publish`: `send()`, unless `bytes` more would pass `maxPending` (then a rejection). */
+  protected bounded(bytes: number, send: () => Promise<void>): Promise<void>
   /** Called once by the Server the adapter is given to. */
   attach(receive: (topic: string, opcode: Opcode, data: string | Buffer) => void): void
   /** Hands a message from another process to the Server. */
@@ -621,6 +625,8 @@ export interface RedisAdapterOptions {
   prefix?: string
   /** More ioredis options. */
   redis?: Record<string, unknown>
+  /** Bytes of publishes Redis has not answered yet before more are refused. Default 64 MiB. */
+  maxPending?: number
 }
 
 /** Redis pub/sub as the bus, through ioredis (install it next to websockets). */

@@ -180,6 +180,31 @@ describeWithRedis('the Redis adapter on its own', () => {
     }
   })
 
+  it('refuses publishes past maxPending while Redis does not answer, and takes them again after', async () => {
+    const redis = await startRedis()
+    const Redis = require('ioredis')
+    const admin = new Redis(redis.url)
+    const adapter = new RedisAdapter({ url: redis.url, maxPending: 1 << 20 })
+    try {
+      await once(adapter, 'up')
+      // Redis holds every client's commands, unanswered, for 1.5 s.
+      await admin.client('PAUSE', 1500, 'ALL')
+      const flood = Array.from({ length: 32 }, () =>
+        adapter.publish('x', 2, Buffer.alloc(256 << 10)),
+      )
+      const results = await Promise.allSettled(flood)
+      const refused = results.filter((r) => r.status === 'rejected')
+      expect(refused.length).toBeGreaterThan(16)
+      expect(refused[0].reason.code).toBe('WS_ERR_BUS_DOWN')
+      expect(results.length - refused.length).toBeGreaterThan(0)
+      await expect(adapter.publish('x', 2, Buffer.alloc(256 << 10))).resolves.toBeUndefined()
+    } finally {
+      admin.disconnect()
+      await adapter.close()
+      await redis.stop()
+    }
+  }, 15000)
+
   it('reports an unreachable Redis with down, and a publish to it rejects', async () => {
     const port = await freePort()
     const adapter = new RedisAdapter({ url: `redis://127.0.0.1:${port}` })

@@ -2,6 +2,14 @@
 
 const { EventEmitter } = require('node:events')
 
+const { busDownError, invalidType } = require('../errors')
+const { checkLimit } = require('../checks')
+
+// Bytes of publishes the bus has not yet taken before more are refused
+// (`maxPending`): a bus that stops reading must not grow our memory without
+// bound.
+const MAX_PENDING = 64 * 1024 * 1024
+
 /**
  * What a Server needs from a message bus to reach the subscribers of other
  * processes (docs/scaling.md). The whole interface is this class: subclass
@@ -20,6 +28,33 @@ const { EventEmitter } = require('node:events')
  */
 class Adapter extends EventEmitter {
   #receive = null
+  #maxPending
+  #pending = 0
+
+  /** @param {object} [options] `maxPending`: bytes of publishes the bus has not taken yet (64 MiB). */
+  constructor(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw invalidType('options', 'of type object', options)
+    }
+    super()
+    this.#maxPending = checkLimit('options.maxPending', options.maxPending, false, MAX_PENDING)
+  }
+
+  /**
+   * For subclasses' publish(): `send()`'s promise, unless `bytes` more
+   * would pass `maxPending`; then a rejection (WS_ERR_BUS_DOWN).
+   */
+  bounded(bytes, send) {
+    if (this.#pending + bytes > this.#maxPending) {
+      return Promise.reject(
+        busDownError(`the bus has not taken ${this.#pending} bytes yet (maxPending)`),
+      )
+    }
+    this.#pending += bytes
+    return send().finally(() => {
+      this.#pending -= bytes
+    })
+  }
 
   /**
    * Called once by the Server the adapter is given to. `receive(topic,

@@ -8,32 +8,20 @@
 const cluster = require('node:cluster')
 
 const Adapter = require('./adapter')
-const { busDownError, invalidType } = require('../errors')
-const { checkLimit } = require('../checks')
+const { busDownError } = require('../errors')
 
 // The `websockets` field of our IPC messages, so a worker's other messages
 // pass by untouched.
 const PUBLISH = 'publish'
 
-// Bytes of publishes on their way to the primary before more are refused
-// (docs/scaling.md, `maxPending`): a primary that stops reading must not
-// grow a worker's memory without bound.
-const MAX_PENDING = 64 * 1024 * 1024
-
 let relaying = false
 
 class ClusterAdapter extends Adapter {
   #closed = false
-  #maxPending
-  #pending = 0
 
   /** @param {object} [options] `maxPending`: bytes on their way to the primary (default 64 MiB). */
   constructor(options = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidType('options', 'of type object', options)
-    }
-    super()
-    this.#maxPending = checkLimit('options.maxPending', options.maxPending, false, MAX_PENDING)
+    super(options)
     if (!cluster.isWorker) {
       throw new Error(
         'websockets: a ClusterAdapter runs in a cluster worker; the primary calls ClusterAdapter.relay()',
@@ -67,23 +55,20 @@ class ClusterAdapter extends Adapter {
   }
 
   publish(topic, opcode, data) {
-    return new Promise((resolve, reject) => {
-      if (this.#closed || !process.connected) {
-        reject(busDownError('the IPC channel to the primary is closed'))
-        return
-      }
-      const bytes = typeof data === 'string' ? data.length * 3 : data.length
-      if (this.#pending + bytes > this.#maxPending) {
-        reject(busDownError(`the primary has not read ${this.#pending} bytes (maxPending)`))
-        return
-      }
-      this.#pending += bytes
-      process.send({ websockets: PUBLISH, topic, opcode, data }, (err) => {
-        this.#pending -= bytes
-        if (err) reject(busDownError(err))
-        else resolve()
-      })
-    })
+    if (this.#closed || !process.connected) {
+      return Promise.reject(busDownError('the IPC channel to the primary is closed'))
+    }
+    // A string's UTF-8 is at most 3 bytes per UTF-16 unit.
+    const bytes = typeof data === 'string' ? data.length * 3 : data.length
+    return this.bounded(
+      bytes,
+      () =>
+        new Promise((resolve, reject) => {
+          process.send({ websockets: PUBLISH, topic, opcode, data }, (err) =>
+            err ? reject(busDownError(err)) : resolve(),
+          )
+        }),
+    )
   }
 
   close() {

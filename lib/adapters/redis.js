@@ -35,13 +35,11 @@ class RedisAdapter extends Adapter {
 
   /**
    * @param {object} [options] `url` (default `redis://127.0.0.1:6379`), `prefix` of
-   *   the channel names (default `'websockets:'`), `redis`: more ioredis options.
+   *   the channel names (default `'websockets:'`), `redis`: more ioredis options,
+   *   `maxPending`: bytes of publishes Redis has not answered yet (64 MiB).
    */
   constructor(options = {}) {
-    super()
-    if (options === null || typeof options !== 'object') {
-      throw invalidType('options', 'of type object', options)
-    }
+    super(options)
     const { url = 'redis://127.0.0.1:6379', prefix = 'websockets:', redis = {} } = options
     if (typeof url !== 'string') throw invalidType('options.url', 'of type string', url)
     if (typeof prefix !== 'string') throw invalidType('options.prefix', 'of type string', prefix)
@@ -76,11 +74,13 @@ class RedisAdapter extends Adapter {
     message[0] = opcode
     this.#id.copy(message, 1)
     message.set(payload, HEAD)
-    return this.#pub.publish(this.#prefix + topic, message).then(
-      () => undefined,
-      (err) => {
-        throw busDownError(err)
-      },
+    return this.bounded(message.length, () =>
+      this.#pub.publish(this.#prefix + topic, message).then(
+        () => undefined,
+        (err) => {
+          throw busDownError(err)
+        },
+      ),
     )
   }
 
