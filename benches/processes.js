@@ -127,7 +127,20 @@ function build() {
   if (r.status !== 0) throw new Error('building benches/load failed')
 }
 
+/**
+ * The scenarios SCENARIOS (space-separated names) asks for, or all of
+ * `scenarios` (those `keep` keeps); an unknown name throws.
+ */
+function chosenScenarios(scenarios, keep = () => true) {
+  const chosen = (process.env.SCENARIOS || Object.keys(scenarios).join(' '))
+    .split(/\s+/)
+    .filter(Boolean)
+  for (const name of chosen) if (!scenarios[name]) throw new Error(`unknown scenario ${name}`)
+  return chosen.filter(keep)
+}
+
 module.exports = {
+  chosenScenarios,
   LOAD_DIR,
   pin,
   pinnable,

@@ -19,6 +19,7 @@ const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 
 const {
+  chosenScenarios,
   LOAD_DIR,
   pin,
   pinnable,
@@ -135,11 +136,10 @@ async function runOnce(sc, side) {
 
 async function main() {
   build()
-  const chosen = (process.env.SCENARIOS || Object.keys(SCENARIOS).join(' '))
-    .split(/\s+/)
-    .filter(Boolean)
-    .filter((name) => ROLE === 'both' || SCENARIOS[name]?.role === ROLE)
-  for (const name of chosen) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}`)
+  const chosen = chosenScenarios(
+    SCENARIOS,
+    (name) => ROLE === 'both' || SCENARIOS[name].role === ROLE,
+  )
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
   console.error(
     `bench:e2e: node ${process.version}, ws ${require('ws/package.json').version}, ${os.cpus().length} x ${cpu}; ` +

@@ -22,6 +22,7 @@ const path = require('node:path')
 const { spawn, spawnSync } = require('node:child_process')
 
 const {
+  chosenScenarios,
   LOAD_DIR,
   freePort,
   waitListening,
@@ -106,10 +107,7 @@ async function runOnce(sc, side, redis) {
 
 async function main() {
   build()
-  const chosen = (process.env.SCENARIOS || Object.keys(SCENARIOS).join(' '))
-    .split(/\s+/)
-    .filter(Boolean)
-  for (const name of chosen) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}`)
+  const chosen = chosenScenarios(SCENARIOS)
   const redisVersion = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout
   console.error(
     `bench:fanout: node ${process.version}, ws ${require('ws/package.json').version}, ` +

@@ -55,6 +55,16 @@ pub fn loopback(host_port: &str) -> Result<SocketAddr, String> {
     }
 }
 
+/// Runs `future` to completion on a single-threaded runtime with a local
+/// task set (the tasks share `Rc`s, not locks).
+pub fn run_local<F: std::future::Future>(future: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    tokio::task::LocalSet::new().block_on(&runtime, future)
+}
+
 /// Connects to `host_port` (loopback only) and completes the opening
 /// handshake for `path`, offering `extensions` when given (and requiring
 /// the server to accept it). Returns the stream and any bytes read past the

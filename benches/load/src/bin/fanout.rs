@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::Semaphore;
 use websockets::protocol::Opcode;
-use websockets_load::{cpu_seconds, frame, handshake, next_frame, percentile, Rng};
+use websockets_load::{cpu_seconds, frame, handshake, next_frame, percentile, run_local, Rng};
 
 /// The index a probe carries instead of a message's.
 const PROBE: u64 = u64::MAX;
@@ -254,12 +254,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let local = tokio::task::LocalSet::new();
-    match local.block_on(&runtime, run(&args)) {
+    match run_local(run(&args)) {
         Err(e) => {
             println!("{{\"delivered\":0,\"errors\":1,\"first_error\":{e:?}}}");
             std::process::exit(2);

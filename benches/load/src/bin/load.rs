@@ -25,7 +25,7 @@ use tokio::sync::Semaphore;
 use websockets::deflate::{Deflater, Inflater};
 use websockets::protocol::Opcode;
 use websockets_load::{
-    cpu_seconds, frame, json_payload, next_frame, payload, percentile, stamp, Rng,
+    cpu_seconds, frame, json_payload, next_frame, payload, percentile, run_local, stamp, Rng,
 };
 
 /// What the client offers with `--deflate`.
@@ -287,12 +287,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let local = tokio::task::LocalSet::new();
-    let result = local.block_on(&runtime, async {
+    let result = run_local(async {
         let template = Rc::new(if args.json {
             json_payload(args.size)
         } else {
