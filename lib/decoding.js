@@ -40,7 +40,8 @@ class Decoding {
   // A record's listener made the peer write to us synchronously (an
   // in-memory pair): its chunks wait for the current push, to keep order.
   #pushing = false
-  #waiting = []
+  // Chunks that came during a push; null (no array per socket) until then.
+  #waiting = null
   /** Bytes received (Socket.stats). */
   bytesIn = 0
 
@@ -111,6 +112,7 @@ class Decoding {
   push(chunk, streaming, onRecord) {
     this.bytesIn += chunk.length
     if (this.#pushing) {
+      this.#waiting ??= []
       this.#waiting.push(chunk)
       return
     }
@@ -118,7 +120,9 @@ class Decoding {
     this.setStreaming(streaming)
     try {
       this.feed(chunk, onRecord)
-      while (this.#waiting.length > 0) this.feed(this.#waiting.shift(), onRecord)
+      while (this.#waiting !== null && this.#waiting.length > 0) {
+        this.feed(this.#waiting.shift(), onRecord)
+      }
     } finally {
       this.#pushing = false
     }
