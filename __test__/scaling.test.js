@@ -157,6 +157,34 @@ describeWithRedis('the Redis adapter on its own', () => {
     expect(() => new RedisAdapter({ prefix: null })).toThrow(/"options.prefix" argument/)
   })
 
+  it('topics and prefixes beyond ASCII cross Redis intact', async () => {
+    const redis = await startRedis()
+    const prefix = 'chat€:'
+    const topic = 'salón 🎉'
+    const servers = [0, 1].map(
+      () =>
+        new Server({
+          port: 0,
+          host: '127.0.0.1',
+          adapter: new RedisAdapter({ url: redis.url, prefix }),
+        }),
+    )
+    try {
+      await Promise.all(servers.map((server) => once(server, 'listening')))
+      servers[0].on('open', (ws) => ws.subscribe(topic))
+      const ws = await client(servers[0].address().port)
+      await subscribers(redis.url, prefix + topic, 1)
+      await servers[1].publish(topic, 'olé ✓')
+      await servers[1].publish(topic, Buffer.from([0, 1, 2]))
+      await until(() => ws.got.length === 2, 'both messages')
+      expect(ws.got).toEqual(['olé ✓', [0, 1, 2]])
+      ws.terminate()
+    } finally {
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+      await redis.stop()
+    }
+  })
+
   it('server.close() lets go of Redis: both connections quit', async () => {
     const redis = await startRedis()
     try {

@@ -23,6 +23,8 @@ const RETRY_LAST = 2000
 
 class RedisAdapter extends Adapter {
   #prefix
+  // The prefix's length in a channel name's bytes.
+  #prefixBytes
   #id = randomBytes(ID_BYTES)
   #pub
   #sub
@@ -48,6 +50,7 @@ class RedisAdapter extends Adapter {
     }
     const Redis = loadIoredis()
     this.#prefix = prefix
+    this.#prefixBytes = Buffer.byteLength(prefix)
     const settings = {
       // A publish while Redis is unreachable fails now instead of queuing
       // without bound and arriving late.
@@ -69,11 +72,12 @@ class RedisAdapter extends Adapter {
   }
 
   publish(topic, opcode, data) {
-    const payload = typeof data === 'string' ? Buffer.from(data) : data
-    const message = Buffer.allocUnsafe(HEAD + payload.length)
+    const text = typeof data === 'string'
+    const message = Buffer.allocUnsafe(HEAD + (text ? Buffer.byteLength(data) : data.length))
     message[0] = opcode
     this.#id.copy(message, 1)
-    message.set(payload, HEAD)
+    if (text) message.write(data, HEAD)
+    else message.set(data, HEAD)
     return this.bounded(message.length, () =>
       this.#pub.publish(this.#prefix + topic, message).then(
         () => undefined,
@@ -126,7 +130,7 @@ class RedisAdapter extends Adapter {
     // Anything on our channels that is not ours in shape is skipped.
     if (message.length < HEAD || (message[0] !== 1 && message[0] !== 2)) return
     if (this.#id.equals(message.subarray(1, HEAD))) return
-    const topic = channel.toString('utf8', this.#prefix.length)
+    const topic = channel.toString('utf8', this.#prefixBytes)
     this.deliver(topic, message[0], message.subarray(HEAD))
   }
 }
