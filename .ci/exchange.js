@@ -2,16 +2,21 @@
 
 // A real exchange through the installed package, as a user's project has
 // it: a Server on an http.Server, a client over TCP, text and binary both
-// ways, then a close. Run from a fresh project by .ci/install-check.sh.
+// ways (published to a topic the client's socket subscribed to), then a
+// close. Run from a fresh project by .ci/install-check.sh, which installs
+// no ioredis: the Redis adapter must say what it needs.
 
 const http = require('node:http')
 const assert = require('node:assert')
-const { Server, Upgrade, Socket } = require('websockets')
+const { Server, Upgrade, Socket, RedisAdapter } = require('websockets')
+
+assert.throws(() => new RedisAdapter(), /needs the ioredis package: npm install ioredis/)
 
 const httpServer = http.createServer()
 const server = new Server({ url: 'ws://127.0.0.1/echo' })
 server.listen(httpServer)
-server.on('message', (message, ws) => ws.send(message))
+server.on('open', (ws) => ws.subscribe('echo'))
+server.on('message', (message) => server.publish('echo', message))
 
 const timer = setTimeout(() => {
   console.error('exchange: no answer within 10 s')

@@ -19,7 +19,7 @@ main=$(ls "$work"/websockets-[0-9]*.tgz)
 # Only what a user needs: the JS layer, the types, the install scripts and the
 # crate's sources for the fallback; no tests, build output or dev tooling.
 unexpected=$(tar -tzf "$main" | sed 's#^package/##' \
-  | grep -Ev '^(index\.js|index\.d\.ts|package\.json|README\.md|LICENSE|build\.rs|Cargo\.(toml|lock)|benches/core\.rs|lib/[a-z-]+\.js|scripts/(install|build)\.js|src/.+\.rs|docs/.+\.md)$' || true)
+  | grep -Ev '^(index\.js|index\.d\.ts|package\.json|README\.md|LICENSE|build\.rs|Cargo\.(toml|lock)|benches/core\.rs|lib/([a-z-]+/)?[a-z-]+\.js|scripts/(install|build)\.js|src/.+\.rs|docs/.+\.md)$' || true)
 if [ -n "$unexpected" ]; then
   echo "install-check: the tarball holds files a user does not need:" >&2
   echo "$unexpected" >&2
