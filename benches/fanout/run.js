@@ -12,8 +12,9 @@
 //   the ClusterAdapter (the same port; the primary spreads connections).
 //
 // Each scenario alternates its two sides PAIRS times (default 3) on fresh
-// processes and prints medians, the median of the per-pair ratios, and the
-// peak RSS of the server processes (summed; Redis not included). Redis is
+// processes and prints medians, the median of the per-pair ratios, the
+// server's CPU time per delivery and the peak RSS of its processes (summed;
+// Redis not included in either). Redis is
 // Debian's redis-server, started here on a free loopback port and stopped by
 // PID. Settings: PAIRS, SCENARIOS, SUBSCRIBERS, LIMIT (seconds per run).
 
@@ -27,6 +28,7 @@ const {
   freePort,
   waitListening,
   peakRss,
+  cpuSeconds,
   startServer,
   stop,
   median,
@@ -93,7 +95,10 @@ async function runOnce(sc, side, redis) {
     '--duration-limit',
     String(LIMIT),
   ]
+  const serverCpu = () => servers.reduce((sum, s) => sum + cpuSeconds(s.child.pid), 0)
+  const cpuBefore = serverCpu()
   const result = spawnSync(FANOUT, args, { encoding: 'utf8', timeout: (LIMIT + 30) * 1000 })
+  const cpuUsed = serverCpu() - cpuBefore
   let r
   try {
     r = JSON.parse((result.stdout || '').trim().split('\n').pop())
@@ -101,6 +106,9 @@ async function runOnce(sc, side, redis) {
     r = { delivered: 0, errors: 1, first_error: `${result.stderr || result.error}`.slice(0, 300) }
   }
   r.peak_rss_kib = servers.reduce((sum, s) => sum + peakRss(s.child.pid), 0)
+  // Server CPU per delivery (all its processes; connecting included): what
+  // the work costs, whatever share of the machine the server got.
+  r.server_us_per_delivery = r.delivered > 0 ? (cpuUsed / r.delivered) * 1e6 : NaN
   await Promise.all(servers.map((s) => stop(s.child)))
   return r
 }
@@ -132,6 +140,7 @@ async function main() {
           console.error(
             `${name} ${sc[key].label} #${p + 1}: ${fmt(r.deliveries_per_s)} deliveries/s, ` +
               `p99 ${fmt(r.lat_ms_p99, 2)} ms, client CPU ${fmt(r.client_cpu_pct)}%, ` +
+              `server ${fmt(r.server_us_per_delivery, 2)} CPU us/delivery, ` +
               `peak RSS ${fmt(r.peak_rss_kib / 1024, 1)} MiB`,
           )
         }
@@ -153,6 +162,8 @@ async function main() {
         p99B: m('b', 'lat_ms_p99'),
         rssA: m('a', 'peak_rss_kib') / 1024,
         rssB: m('b', 'peak_rss_kib') / 1024,
+        usA: m('a', 'server_us_per_delivery'),
+        usB: m('b', 'server_us_per_delivery'),
         clientBound: [...runs.a, ...runs.b].some((r) => r.client_cpu_pct >= 90),
       })
     }
@@ -160,13 +171,13 @@ async function main() {
     await stop(redis.child)
   }
   console.log(
-    '\n| scenario | A | B | A deliveries/s | B deliveries/s | A/B (median of pairs, min-max) | p99 ms A / B | peak RSS MiB A / B | |',
+    '\n| scenario | A | B | A deliveries/s | B deliveries/s | A/B (median of pairs, min-max) | p99 ms A / B | server CPU us per delivery A / B | peak RSS MiB A / B | |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const r of rows) {
     console.log(
       `| ${r.name} | ${r.a} | ${r.b} | ${fmt(r.rateA)} | ${fmt(r.rateB)} | **${fmt(r.ratio, 2)}** (${fmt(r.min, 2)}-${fmt(r.max, 2)}) | ` +
-        `${fmt(r.p99A, 2)} / ${fmt(r.p99B, 2)} | ${fmt(r.rssA, 1)} / ${fmt(r.rssB, 1)} | ${r.clientBound ? 'CLIENT-BOUND?' : ''} |`,
+        `${fmt(r.p99A, 2)} / ${fmt(r.p99B, 2)} | ${fmt(r.usA, 2)} / ${fmt(r.usB, 2)} | ${fmt(r.rssA, 1)} / ${fmt(r.rssB, 1)} | ${r.clientBound ? 'CLIENT-BOUND?' : ''} |`,
     )
   }
   process.exit(failed ? 1 : 0)
