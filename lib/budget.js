@@ -15,7 +15,6 @@ class MemoryBudget {
   #bytes
   #sockets
   #timer = null
-  #total = 0
   #exceeded = false
 
   /** `bytes`: the budget; `sockets`: the Server's live Set of open sockets. */
@@ -32,11 +31,6 @@ class MemoryBudget {
     return this.#exceeded
   }
 
-  /** Bytes all sockets held at the last measure. */
-  get total() {
-    return this.#total
-  }
-
   /** A socket opened: measuring runs while there are sockets. */
   opened() {
     this.#timer ??= setInterval(this.check, CHECK_INTERVAL).unref()
@@ -47,7 +41,6 @@ class MemoryBudget {
     if (this.#sockets.size > 0 || this.#timer === null) return
     clearInterval(this.#timer)
     this.#timer = null
-    this.#total = 0
     this.#exceeded = false
   }
 
@@ -69,7 +62,6 @@ class MemoryBudget {
         total -= bytes
       }
     }
-    this.#total = total
   }
 }
 

@@ -52,13 +52,11 @@ class FanOut {
   /**
    * A whole data message (opcode TEXT or BINARY, `data` a string or bytes)
    * to each of `sockets`; `frame`: its uncompressed frame, if already made.
-   * Returns how many sockets it was written to.
    */
   whole(sockets, opcode, data, frame = null) {
     const flags = opcode | native.FLAG_FIN
     // Compressed frames by share key, made for the first socket with that key.
     let compressedFrames = null
-    let count = 0
     for (const ws of sockets) {
       const key = ws[kShareKey]
       let shared
@@ -66,7 +64,6 @@ class FanOut {
         shared = frame ??= encode(flags, data)
       } else if (key === null) {
         ws[kSendWhole](flags, data)
-        count++
         continue
       } else {
         compressedFrames ??= new Map()
@@ -81,9 +78,7 @@ class FanOut {
         }
       }
       ws[kSendFrame](shared)
-      count++
     }
-    return count
   }
 
   /** Server.write: streams `chunk` to every socket; an empty chunk ends the stream. */

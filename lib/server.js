@@ -382,10 +382,10 @@ class Server extends EventEmitter {
     return this.#adapter === null ? RESOLVED : this.#adapter.publish(topic, opcode, data)
   }
 
-  /** A message for `topic` to this process's subscribers; returns how many. */
+  /** A message for `topic` to this process's subscribers. */
   #toSubscribers = (topic, opcode, data) => {
     const sockets = this.#topics.subscribersOf(topic)
-    return sockets === undefined ? 0 : this.#fanOut.whole(sockets, opcode, data)
+    if (sockets !== undefined) this.#fanOut.whole(sockets, opcode, data)
   }
 }
 

@@ -157,7 +157,7 @@ class Socket extends OrderedDuplex {
       messagesSent: sending.messagesOut,
       bytesReceived: this.#decoding.bytesIn,
       bytesSent: sending.bytesOut,
-      bufferedIncoming: this.readableLength + this.#decoding.buffered,
+      bufferedIncoming: this.#bufferedIncoming,
       bufferedAmount: this.bufferedAmount,
       compressedFrom: sending.plainOut,
       compressedTo: sending.deflatedOut,
@@ -257,7 +257,12 @@ class Socket extends OrderedDuplex {
 
   /** Bytes this socket holds both ways, for a Server's memory budget. */
   [kBuffered]() {
-    return this.bufferedAmount + this.readableLength + this.#decoding.buffered
+    return this.bufferedAmount + this.#bufferedIncoming
+  }
+
+  /** Bytes received and not yet delivered: unread stream bytes, messages being assembled. */
+  get #bufferedIncoming() {
+    return this.readableLength + this.#decoding.buffered
   }
 
   /** Dropped to bring a Server under its memory budget: the bytes go with the connection. */

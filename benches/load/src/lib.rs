@@ -55,6 +55,16 @@ pub fn loopback(host_port: &str) -> Result<SocketAddr, String> {
     }
 }
 
+/// `ws://host:port/path` as (`host:port`, `/path`).
+///
+/// # Errors
+/// A URL of another scheme.
+pub fn split_url(url: &str) -> Result<(String, String), String> {
+    let rest = url.strip_prefix("ws://").ok_or("only ws:// URLs")?;
+    let (host_port, path) = rest.split_once('/').unwrap_or((rest, ""));
+    Ok((host_port.into(), format!("/{path}")))
+}
+
 /// Runs `future` to completion on a single-threaded runtime with a local
 /// task set (the tasks share `Rc`s, not locks).
 pub fn run_local<F: std::future::Future>(future: F) -> F::Output {

@@ -22,7 +22,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::Semaphore;
 use websockets::protocol::Opcode;
-use websockets_load::{cpu_seconds, frame, handshake, next_frame, percentile, run_local, Rng};
+use websockets_load::{
+    cpu_seconds, frame, handshake, next_frame, percentile, run_local, split_url, Rng,
+};
 
 /// The index a probe carries instead of a message's.
 const PROBE: u64 = u64::MAX;
@@ -35,13 +37,6 @@ struct Args {
     size: usize,
     window: usize,
     limit: f64,
-}
-
-/// `ws://host:port/path` as (host:port, /path).
-fn split_url(url: &str) -> Result<(String, String), String> {
-    let rest = url.strip_prefix("ws://").ok_or("only ws:// URLs")?;
-    let (host_port, path) = rest.split_once('/').unwrap_or((rest, ""));
-    Ok((host_port.into(), format!("/{path}")))
 }
 
 fn parse_args() -> Result<Args, String> {

@@ -25,7 +25,8 @@ use tokio::sync::Semaphore;
 use websockets::deflate::{Deflater, Inflater};
 use websockets::protocol::Opcode;
 use websockets_load::{
-    cpu_seconds, frame, json_payload, next_frame, payload, percentile, run_local, stamp, Rng,
+    cpu_seconds, frame, json_payload, next_frame, payload, percentile, run_local, split_url, stamp,
+    Rng,
 };
 
 /// What the client offers with `--deflate`.
@@ -65,11 +66,7 @@ fn parse_args() -> Result<Args, String> {
         let number = |v: String| v.parse::<usize>().map_err(|e| format!("{v}: {e}"));
         match flag.as_str() {
             "--url" => {
-                let url = value()?;
-                let rest = url.strip_prefix("ws://").ok_or("only ws:// URLs")?;
-                let (host_port, path) = rest.split_once('/').unwrap_or((rest, ""));
-                args.host_port = host_port.into();
-                args.path = format!("/{path}");
+                (args.host_port, args.path) = split_url(&value()?)?;
             }
             "--connections" => args.connections = number(value()?)?,
             "--messages" => args.messages = number(value()?)?,
