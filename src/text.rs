@@ -27,6 +27,28 @@ pub fn utf8_to_utf16(utf8: &[u8], out: &mut Vec<u16>) -> bool {
     true
 }
 
+/// As `utf8_to_utf16`, with `out` allocated to exactly the units needed:
+/// for memory that is handed over rather than reused.
+pub fn utf8_to_utf16_exact(utf8: &[u8], out: &mut Vec<u16>) -> bool {
+    // The length count assumes valid input, so validity comes first.
+    if !simdutf::validate_utf8(utf8) {
+        out.clear();
+        return false;
+    }
+    *out = Vec::with_capacity(simdutf::utf16_length_from_utf8(utf8));
+    if utf8.is_empty() {
+        return true;
+    }
+    // SAFETY: `utf8` is valid (checked above), so it converts to exactly
+    // `utf16_length_from_utf8` units, the capacity of `out`.
+    let written = unsafe {
+        simdutf::convert_valid_utf8_to_utf16le(utf8.as_ptr(), utf8.len(), out.as_mut_ptr())
+    };
+    // SAFETY: the first `written` units are initialized, within capacity.
+    unsafe { out.set_len(written.min(out.capacity())) };
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +74,21 @@ mod tests {
         let long: String = SAMPLES.iter().cycle().take(5000).copied().collect();
         assert!(utf8_to_utf16(long.as_bytes(), &mut out));
         assert_eq!(out, long.encode_utf16().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn exact_conversion_fills_its_capacity_and_refuses_invalid_input() {
+        let mut out = Vec::new();
+        let long: String = SAMPLES.iter().cycle().take(5000).copied().collect();
+        for s in SAMPLES.iter().copied().chain([long.as_str()]) {
+            assert!(utf8_to_utf16_exact(s.as_bytes(), &mut out));
+            assert_eq!(out, s.encode_utf16().collect::<Vec<_>>(), "{s}");
+            assert_eq!(out.capacity(), out.len());
+        }
+        for bad in [&b"\xff"[..], b"ok \xe6\x97", b"\xed\xa0\x80"] {
+            assert!(!utf8_to_utf16_exact(bad, &mut out));
+            assert!(out.is_empty());
+        }
     }
 
     #[test]

@@ -2,24 +2,68 @@
 //! `Buffer#toString`, which costs 3-4 times more for non-ASCII text. (The
 //! other way, JS string to UTF-8, stays Node's: reading a string's UTF-16
 //! out through napi costs as much as Node's own encoder, measured. Echoes and
-//! relays skip it altogether: see `lib/text.js`. External strings, which
-//! would save V8's copy, left 1.8 GiB of RSS in the large-text benchmark:
-//! V8 did not collect them in time.)
+//! relays skip it altogether: see `lib/text.js`.)
+//!
+//! Large strings are external: V8 puts every string past 128 KiB in its own
+//! freshly mapped pages, and faulting those in cost more than the
+//! transcoding (1 MiB of mixed text: 1.9 ms as a heap string). An external
+//! string points at memory the allocator hands out again, and its size is
+//! reported to V8 (as Node does for its own external strings), so the
+//! collector frees them as it would heap strings.
 
 use std::cell::RefCell;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use napi::bindgen_prelude::BufferSlice;
-use napi::{Env, JsString, Result};
+use napi::bindgen_prelude::{BufferSlice, FromNapiValue};
+use napi::{sys, Env, JsString, Result};
 use napi_derive::napi;
 
-use crate::text::utf8_to_utf16;
+use crate::text::{utf8_to_utf16, utf8_to_utf16_exact};
 
 /// Scratch kept between calls above this many code units is released.
 const KEEP_UNITS: usize = 1 << 20;
 
+/// From this payload size strings are external (V8's large-object threshold
+/// is 128 KiB of string).
+const EXTERNAL_MIN: usize = 64 * 1024;
+
+/// Whether this Node has `node_api_create_external_string_*` (18.18, 20.4
+/// and later); set once by `lib/native.js`.
+static EXTERNAL: AtomicBool = AtomicBool::new(false);
+
 thread_local! {
     // One UTF-16 scratch buffer for all sockets: strings are built one at a time.
     static UNITS: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+}
+
+#[cfg(not(windows))]
+extern "C" {
+    fn node_api_create_external_string_latin1(
+        env: sys::napi_env,
+        string: *mut std::os::raw::c_char,
+        length: isize,
+        finalize_callback: sys::napi_finalize,
+        finalize_hint: *mut c_void,
+        result: *mut sys::napi_value,
+        copied: *mut bool,
+    ) -> sys::napi_status;
+    fn node_api_create_external_string_utf16(
+        env: sys::napi_env,
+        string: *mut u16,
+        length: isize,
+        finalize_callback: sys::napi_finalize,
+        finalize_hint: *mut c_void,
+        result: *mut sys::napi_value,
+        copied: *mut bool,
+    ) -> sys::napi_status;
+}
+
+/// Lets `utf8_to_string` make external strings (this Node has the calls).
+#[napi]
+pub fn enable_external_strings(enabled: bool) {
+    EXTERNAL.store(enabled && cfg!(not(windows)), Ordering::Relaxed);
 }
 
 /// The string `data` (UTF-8, already validated) holds: a one-byte string
@@ -31,6 +75,10 @@ thread_local! {
 )]
 pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsString<'env>> {
     let bytes: &[u8] = &data;
+    #[cfg(not(windows))]
+    if bytes.len() >= EXTERNAL_MIN && EXTERNAL.load(Ordering::Relaxed) {
+        return external_string(env, bytes);
+    }
     if bytes.is_ascii() {
         return env.create_string_latin1(bytes);
     }
@@ -46,4 +94,90 @@ pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsStrin
         }
         string
     })
+}
+
+/// An external string's characters, owned until V8 finalizes the string.
+enum Chars {
+    Latin1(Vec<u8>),
+    Utf16(Vec<u16>),
+}
+
+impl Chars {
+    /// Bytes held, as reported to V8.
+    fn bytes(&self) -> i64 {
+        let bytes = match self {
+            Chars::Latin1(chars) => chars.len(),
+            Chars::Utf16(units) => units.len() * 2,
+        };
+        i64::try_from(bytes).unwrap_or(i64::MAX)
+    }
+}
+
+#[cfg(not(windows))]
+fn external_string<'env>(env: &'env Env, utf8: &[u8]) -> Result<JsString<'env>> {
+    let chars = if utf8.is_ascii() {
+        Chars::Latin1(utf8.to_vec())
+    } else {
+        let mut units = Vec::new();
+        if !utf8_to_utf16_exact(utf8, &mut units) {
+            // Never for a validated payload; still a string, not a panic.
+            return env.create_string(String::from_utf8_lossy(utf8));
+        }
+        Chars::Utf16(units)
+    };
+    let bytes = chars.bytes();
+    let raw = env.raw();
+    let mut value = ptr::null_mut();
+    // Not read: either way `finalize` frees the characters.
+    let mut copied = false;
+    // Reported before V8 may call `finalize` (at once, if it copies).
+    // SAFETY: a plain call on the live env; undone by `finalize`, or below.
+    unsafe { sys::napi_adjust_external_memory(raw, bytes, &mut 0) };
+    let hint = Box::into_raw(Box::new(chars));
+    // SAFETY: the pointer and length describe the Vec inside `hint`, which
+    // lives until `finalize` runs (V8 calls it once, when the string dies,
+    // or before returning if it copied); on failure V8 takes nothing and
+    // the Box is dropped below. Lengths come from Vecs, so fit an isize.
+    let status = unsafe {
+        match &mut *hint {
+            Chars::Latin1(chars) => node_api_create_external_string_latin1(
+                raw,
+                chars.as_mut_ptr().cast(),
+                chars.len().cast_signed(),
+                Some(finalize),
+                hint.cast(),
+                ptr::from_mut(&mut value),
+                ptr::from_mut(&mut copied),
+            ),
+            Chars::Utf16(units) => node_api_create_external_string_utf16(
+                raw,
+                units.as_mut_ptr(),
+                units.len().cast_signed(),
+                Some(finalize),
+                hint.cast(),
+                ptr::from_mut(&mut value),
+                ptr::from_mut(&mut copied),
+            ),
+        }
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: V8 took no ownership of `hint` on failure.
+        drop(unsafe { Box::from_raw(hint) });
+        // SAFETY: as above.
+        unsafe { sys::napi_adjust_external_memory(raw, -bytes, &mut 0) };
+        return Err(napi::Error::from_status(napi::Status::from(status)));
+    }
+    // SAFETY: `value` is the string just made in this env.
+    unsafe { JsString::from_napi_value(raw, value) }
+}
+
+/// Frees an external string's characters and un-reports them (when the
+/// string dies, or at once if V8 copied them).
+#[cfg(not(windows))]
+unsafe extern "C" fn finalize(env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: `hint` is the Box made in `external_string`, given to V8 once.
+    let chars = unsafe { Box::from_raw(hint.cast::<Chars>()) };
+    // SAFETY: as Node's own external strings do in their destructor, which
+    // also runs while V8 collects.
+    unsafe { sys::napi_adjust_external_memory(env, -chars.bytes(), &mut 0) };
 }
