@@ -139,6 +139,37 @@ describe('Server', () => {
       await close()
     })
 
+    // The idle timeout sweeps all sockets from one timer (a timer per socket
+    // cost each idle socket about 300 bytes): a socket that talks stays, one
+    // that falls silent is closed between timeout and 1.25 times it.
+    it('keeps a socket that talks, closes the silent one, from one timer', async () => {
+      const setInterval = jest.spyOn(global, 'setInterval')
+      const setTimeout = jest.spyOn(global, 'setTimeout')
+      const { server, url, close } = await serve({ timeout: 200 })
+      server.on('message', (message, ws) => ws.send(message))
+      const clients = await Promise.all([wsClient(url), wsClient(url), wsClient(url)])
+      const [talker, ...silent] = clients
+      const opened = Date.now()
+      const closedAt = silent.map((c) => once(c, 'close').then(([code]) => [code, Date.now()]))
+      const ticker = global.setInterval(() => talker.send('still here'), 40)
+      const closes = await Promise.all(closedAt)
+      for (const [code, at] of closes) {
+        expect(code).toBe(1001)
+        expect(at - opened).toBeGreaterThanOrEqual(190)
+      }
+      // Talking for 3 more timeouts keeps it open.
+      await new Promise((resolve) => global.setTimeout(resolve, 600))
+      expect(talker.readyState).toBe(WS.OPEN)
+      clearInterval(ticker)
+      const [code] = await once(talker, 'close')
+      expect(code).toBe(1001)
+      expect(setInterval.mock.calls.filter(([, ms]) => ms === 50)).toHaveLength(1)
+      expect(setTimeout.mock.calls.filter(([, ms]) => ms === 200)).toHaveLength(0)
+      setInterval.mockRestore()
+      setTimeout.mockRestore()
+      await close()
+    })
+
     it('negotiates a subprotocol in its order of preference', async () => {
       const { server, url, close } = await serve({ protocols: ['v2', 'v1'] })
       const chosen = new Promise((resolve) =>

@@ -5,6 +5,8 @@
 // the budget, the sockets holding the most are dropped until the total is
 // under it again, and new upgrades are refused until then.
 
+const Sweep = require('./sweep')
+
 /** A Socket's bytes held both ways, and its way to be dropped for the budget. */
 const kBuffered = Symbol('websockets.buffered')
 const kShed = Symbol('websockets.shed')
@@ -14,13 +16,14 @@ const CHECK_INTERVAL = 100
 class MemoryBudget {
   #bytes
   #sockets
-  #timer = null
+  #sweep
   #exceeded = false
 
   /** `bytes`: the budget; `sockets`: the Server's live Set of open sockets. */
   constructor(bytes, sockets) {
     this.#bytes = bytes
     this.#sockets = sockets
+    this.#sweep = new Sweep(CHECK_INTERVAL, sockets, this.check)
   }
 
   /**
@@ -33,15 +36,12 @@ class MemoryBudget {
 
   /** A socket opened: measuring runs while there are sockets. */
   opened() {
-    this.#timer ??= setInterval(this.check, CHECK_INTERVAL).unref()
+    this.#sweep.opened()
   }
 
   /** A socket closed. */
   closed() {
-    if (this.#sockets.size > 0 || this.#timer === null) return
-    clearInterval(this.#timer)
-    this.#timer = null
-    this.#exceeded = false
+    if (this.#sweep.closed()) this.#exceeded = false
   }
 
   /** Measures, and drops the largest holders while the total is over the budget. */

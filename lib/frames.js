@@ -11,7 +11,7 @@ const { utf8Of } = require('./text')
 const HEADROOM = native.MAX_HEADER_LEN
 // Above this, an unmasked payload is written after a separate header instead
 // of being copied behind one (masked payloads must be copied anyway).
-const COPY_LIMIT = 64 * 1024
+const COPY_LIMIT = 8 * 1024
 const PING = 0x9
 
 const PAYLOAD_TYPES = 'of type string or an instance of Buffer, TypedArray, DataView or ArrayBuffer'

@@ -5,34 +5,30 @@
 // slept, a NAT that dropped the flow) are found in two intervals instead of
 // the idle timeout. One timer serves every socket of a Server.
 
+const Sweep = require('./sweep')
+
 /** A Socket's answer to a beat: fail if the last ping got no pong, else ping. */
 const kBeat = Symbol('websockets.beat')
 
 class Heartbeat {
-  #interval
   #sockets = new Set()
-  #timer = null
+  #sweep
 
   /** `interval`: ms between pings, > 0. */
   constructor(interval) {
-    this.#interval = interval
+    this.#sweep = new Sweep(interval, this.#sockets, () => {
+      for (const ws of this.#sockets) ws[kBeat]()
+    })
   }
 
   add(ws) {
     this.#sockets.add(ws)
-    // unref: the sockets keep the process alive, not their heartbeat.
-    this.#timer ??= setInterval(this.#beat, this.#interval).unref()
+    this.#sweep.opened()
   }
 
   delete(ws) {
     this.#sockets.delete(ws)
-    if (this.#sockets.size > 0 || this.#timer === null) return
-    clearInterval(this.#timer)
-    this.#timer = null
-  }
-
-  #beat = () => {
-    for (const ws of this.#sockets) ws[kBeat]()
+    this.#sweep.closed()
   }
 }
 

@@ -2,6 +2,9 @@
 
 const { Duplex } = require('node:stream')
 
+// The empty queue every socket shares until it has something to queue.
+const NONE = Object.freeze([])
+
 /**
  * A Duplex over a source whose incoming events must stay in order with the
  * payload bytes they follow: an event that closes a payload ('stream:stop',
@@ -11,7 +14,8 @@ const { Duplex } = require('node:stream')
  */
 class OrderedDuplex extends Duplex {
   #source
-  #held = []
+  // Items waiting their turn; an empty queue is the shared NONE (idle sockets hold no array).
+  #held = NONE
   #barrier = null
   #paused = false
   #draining = false
@@ -45,6 +49,7 @@ class OrderedDuplex extends Duplex {
   /** Delivers `item` now, or after what is already waiting. */
   _order(item) {
     if (this.#barrier !== null || this.#held.length > 0) {
+      if (this.#held === NONE) this.#held = []
       this.#held.push(item)
       this._pauseSource()
     } else {
@@ -113,18 +118,21 @@ class OrderedDuplex extends Duplex {
     if (this.#draining || typeof this.#source.once !== 'function') return
     this.#draining = true
     this._pauseSource()
+    this.#drained ??= () => {
+      this.#draining = false
+      if (this.#barrier === null && this.#held.length === 0) this.#resumeSource()
+    }
     this.#source.once('drain', this.#drained)
   }
 
-  #drained = () => {
-    this.#draining = false
-    if (this.#barrier === null && this.#held.length === 0) this.#resumeSource()
-  }
+  // Made on first use: listeners that most sockets never need cost each
+  // idle socket a closure (see benches/e2e/idle.js).
+  #drained = null
 
   /** The source closed: it keeps no listener of ours. */
   _unlisten(onData) {
     this.#source.removeListener('data', onData)
-    this.#source.removeListener('drain', this.#drained)
+    if (this.#drained !== null) this.#source.removeListener('drain', this.#drained)
   }
 
   _pauseSource() {

@@ -80,7 +80,7 @@ class Outbox {
       this.flush()
     } else if (!this.#scheduled) {
       this.#scheduled = true
-      queueMicrotask(this.#flushTask)
+      queueMicrotask((this.#flushTask ??= () => this.#flushScheduled()))
     }
     return !this.#target.writableNeedDrain
   }
@@ -98,7 +98,10 @@ class Outbox {
     return this.#queuedBytes
   }
 
-  #flushTask = () => {
+  // Made on first use: an idle socket holds no closure.
+  #flushTask = null
+
+  #flushScheduled() {
     this.#scheduled = false
     this.flush()
   }

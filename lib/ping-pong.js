@@ -41,6 +41,11 @@ class PingPong {
       this.#pending = Buffer.from(data)
       if (!waiting) {
         this.#socket._awaitDrain()
+        this.#sendPending ??= () => {
+          const pending = this.#pending
+          this.#pending = null
+          if (pending !== null && this.#closing.canSend) this.answer(pending)
+        }
         this.#source.once('drain', this.#sendPending)
       }
       return
@@ -49,11 +54,8 @@ class PingPong {
     if (!this.#sending.control(pong)) this.#socket._awaitDrain()
   }
 
-  #sendPending = () => {
-    const data = this.#pending
-    this.#pending = null
-    if (data !== null && this.#closing.canSend) this.answer(data)
-  }
+  // Made on first use (most sockets never wait to answer a ping).
+  #sendPending = null
 
   /** A pong arrived. */
   ponged() {
@@ -70,7 +72,7 @@ class PingPong {
 
   /** The source closed: it keeps no listener of ours. */
   sourceClosed() {
-    this.#source.removeListener('drain', this.#sendPending)
+    if (this.#sendPending !== null) this.#source.removeListener('drain', this.#sendPending)
   }
 }
 

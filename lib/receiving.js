@@ -68,7 +68,7 @@ class Receiving {
         break
       case EVENT_STREAM_STOP:
         this.messagesIn++
-        socket._afterReaders(this.#emitStop)
+        socket._afterReaders((this.#emitStop ??= () => this.#stopped()))
         break
       case EVENT_PING:
         if (!this.#closing.sentClose) this.#pingPong.answer(data)
@@ -88,7 +88,10 @@ class Receiving {
     }
   }
 
-  #emitStop = () => {
+  // Made on first use: sockets that never stream need no closure.
+  #emitStop = null
+
+  #stopped() {
     // Until the listeners ran, a pipe back to us may still write this
     // message's bytes, and its echo takes this message's opcode (see
     // Sending.fragment and PipeIn.unpiped).

@@ -16,6 +16,9 @@ const CONTINUATION = 0x0
 
 const { FLAG_FIN, FLAG_RSV1 } = native
 
+// The empty queue every socket shares until it has something to queue.
+const NONE = Object.freeze([])
+
 class Sending {
   #source
   #outbox
@@ -26,11 +29,12 @@ class Sending {
   #streamOpcode = CONTINUATION
   // Compressed fragments of this tick, not yet deflated: Buffers, and
   // SharedFragments from Server.write.
-  #pending = []
+  // Empty queues share NONE until something waits (an idle socket holds no arrays).
+  #pending = NONE
   #pendingScheduled = false
   // Messages and shared frames sent while a stream is open: [flags, data],
   // or [null, frame] for an already encoded frame.
-  #backlog = []
+  #backlog = NONE
   #backlogBytes = 0
   // The source is corked until the end of this tick (see frame()).
   #corked = false
@@ -123,6 +127,7 @@ class Sending {
 
   /** Keeps a message or frame until the open stream ends. */
   #wait(flags, data) {
+    if (this.#backlog === NONE) this.#backlog = []
     this.#backlog.push([flags, data])
     this.#backlogBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length
   }
@@ -155,13 +160,16 @@ class Sending {
     if (this.#corked || typeof this.#source.cork !== 'function') return
     this.#corked = true
     this.#source.cork()
-    queueMicrotask(this.#uncork)
+    queueMicrotask(
+      (this.#uncork ??= () => {
+        this.#corked = false
+        this.#source.uncork()
+      }),
+    )
   }
 
-  #uncork = () => {
-    this.#corked = false
-    this.#source.uncork()
-  }
+  // Microtasks made on first use: an idle socket holds no closures.
+  #uncork = null
 
   /** A control frame: it goes now, after the data frames queued before it. */
   control(frame) {
@@ -208,10 +216,11 @@ class Sending {
   }
 
   #pend(item) {
+    if (this.#pending === NONE) this.#pending = []
     this.#pending.push(item)
     if (!this.#pendingScheduled) {
       this.#pendingScheduled = true
-      queueMicrotask(this.#flushPending)
+      queueMicrotask((this.#flushPending ??= () => this.#flushPendingNow()))
     }
   }
 
@@ -222,7 +231,9 @@ class Sending {
     return flags
   }
 
-  #flushPending = () => {
+  #flushPending = null
+
+  #flushPendingNow() {
     this.#pendingScheduled = false
     if (this.#streaming && this.#pending.length > 0) this.#compressedFragments(false)
   }
@@ -234,7 +245,7 @@ class Sending {
    */
   #compressedFragments(fin) {
     const pending = this.#pending
-    this.#pending = []
+    this.#pending = NONE
     const { deflate } = this.#compression
     const payloads = []
     let run = []
@@ -279,7 +290,7 @@ class Sending {
         ? this.#compressedFragments(true)
         : this.#outbox.push(this.#nextStreamFlags() | FLAG_FIN | this.#maskFlag, '')
     const backlog = this.#backlog
-    this.#backlog = []
+    this.#backlog = NONE
     this.#backlogBytes = 0
     for (const [flags, data] of backlog) {
       if (flags === null) this.control(data)
@@ -298,8 +309,8 @@ class Sending {
   /** The connection failed or closed: the open stream gets no more frames, nothing waits. */
   stop() {
     this.#streaming = false
-    this.#pending = []
-    this.#backlog = []
+    this.#pending = NONE
+    this.#backlog = NONE
     this.#backlogBytes = 0
   }
 }

@@ -16,12 +16,14 @@ const FanOut = require('./fan-out')
 const Topics = require('./topics')
 const Observing = require('./observing')
 const Heartbeat = require('./heartbeat')
+const Sweep = require('./sweep')
 const Admission = require('./admission')
 const MemoryBudget = require('./budget')
 
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
 const IDLE_TIMEOUT = 600000
+const IDLE_SWEEPS = 4
 const MAX_CONNECTIONS = 10
 // A connection whose first request has not arrived by then is dropped (slow
 // or never-finishing headers); Node's own headersTimeout is a minute.
@@ -30,11 +32,12 @@ const HANDSHAKE_TIMEOUT = 10000
 const TEXT = 0x1
 const BINARY = 0x2
 const RESOLVED = Promise.resolve()
-const { kTopics } = Socket
+const { kTopics, kIdle } = Socket
 const { checkTopic } = Topics
 // What the `adapter` option must have (lib/adapters/adapter.js).
 const ADAPTER_METHODS = ['attach', 'publish', 'subscribe', 'unsubscribe', 'close']
-const SOCKET_EVENTS = ['message', 'pong', 'stream:stop']
+// Socket events a Server re-emits with the socket; 'stream:start' only while it has listeners.
+const SOCKET_EVENTS = ['message', 'pong', 'stream:stop', 'stream:start']
 
 /**
  * Many WebSockets on one http.Server (docs/server.md): takes the upgrades
@@ -42,7 +45,10 @@ const SOCKET_EVENTS = ['message', 'pong', 'stream:stop']
  */
 class Server extends EventEmitter {
   #path
-  #timeout
+  // Closes sockets that carried nothing for `timeout` ms (see the constructor).
+  #idle
+  // Connections whose request has not arrived: how to stop their timer.
+  #handshakeTimers = new WeakMap()
   #maxConnections
   #handshakeTimeout
   #protocols
@@ -69,7 +75,19 @@ class Server extends EventEmitter {
   // Socket -> its 'stream:start' forwarder, present only while this server
   // has 'stream:start' listeners: a forwarder makes the socket a stream
   // consumer, and a socket nobody reads streams from gets whole messages.
-  #streamForwarders = new Map()
+  // Listeners on every socket, made once per Server: EventEmitter calls
+  // them with the socket as `this`, so a socket holds no closures of ours
+  // for them (see benches/e2e/idle.js).
+  #relays = SOCKET_EVENTS.map((event) => {
+    const server = this
+    return [
+      event,
+      function relay(...args) {
+        server.emit(event, ...args, this)
+      },
+    ]
+  })
+  #relayStreamStart = this.#relays.find(([event]) => event === 'stream:start')[1]
 
   /**
    * @param {object} [options] `url`, `timeout`, `heartbeat`, `memoryBudget`, `maxConnections`, plus
@@ -86,7 +104,14 @@ class Server extends EventEmitter {
     } catch {
       throw invalidValue('options.url', 'a ws:// URL', url)
     }
-    this.#timeout = checkLimit('options.timeout', options.timeout, false, IDLE_TIMEOUT)
+    const timeout = checkLimit('options.timeout', options.timeout, false, IDLE_TIMEOUT)
+    // A socket is closed after IDLE_SWEEPS sweeps without traffic: between
+    // `timeout` and 1.25 times it after its last byte. Sweeping the sockets
+    // replaces a timer per socket, which cost each idle socket about 300
+    // bytes and every read and write a timer refresh.
+    this.#idle = new Sweep(Math.ceil(timeout / IDLE_SWEEPS), this.#sockets, () => {
+      for (const ws of this.#sockets) ws[kIdle](IDLE_SWEEPS)
+    })
     const heartbeat = checkInterval('options.heartbeat', options.heartbeat)
     if (heartbeat > 0) this.#heartbeat = new Heartbeat(heartbeat)
     this.#maxConnections = checkLimit(
@@ -113,13 +138,12 @@ class Server extends EventEmitter {
     )
     this.on('newListener', (event) => {
       if (event === 'stream:start' && this.listenerCount(event) === 0) {
-        for (const ws of this.#sockets) this.#forwardStreams(ws)
+        for (const ws of this.#sockets) ws.on(event, this.#relayStreamStart)
       }
     })
     this.on('removeListener', (event) => {
       if (event === 'stream:start' && this.listenerCount(event) === 0) {
-        for (const [ws, forward] of this.#streamForwarders) ws.removeListener(event, forward)
-        this.#streamForwarders.clear()
+        for (const ws of this.#sockets) ws.removeListener(event, this.#relayStreamStart)
       }
     })
     if (options.host !== undefined && typeof options.host !== 'string') {
@@ -232,12 +256,22 @@ class Server extends EventEmitter {
       this.#handshakeTimeout,
     )
     timer.unref()
-    socket.once('close', () => clearTimeout(timer))
-    socket.handshakeTimer = timer
+    const clear = () => clearTimeout(timer)
+    socket.once('close', clear)
+    this.#handshakeTimers.set(socket, clear)
+  }
+
+  /** The request came: its timer and listener go (an open socket keeps neither). */
+  #requestArrived(socket) {
+    const clear = this.#handshakeTimers.get(socket)
+    if (clear === undefined) return
+    this.#handshakeTimers.delete(socket)
+    clear()
+    socket.removeListener('close', clear)
   }
 
   #onRequest(httpServer, request, response) {
-    clearTimeout(request.socket.handshakeTimer)
+    this.#requestArrived(request.socket)
     // Node raises 'upgrade' only with both Upgrade and Connection: upgrade;
     // a request to our path without them is a failed handshake. Answer it
     // when no other handler can.
@@ -259,7 +293,7 @@ class Server extends EventEmitter {
   }
 
   #onUpgrade(httpServer, request, socket, head) {
-    clearTimeout(socket.handshakeTimer)
+    this.#requestArrived(socket)
     if (this.#pathOf(request) !== this.#path) {
       // Another listener may own that path; refuse only when nobody else can.
       if (httpServer.listenerCount('upgrade') === 1)
@@ -320,26 +354,17 @@ class Server extends EventEmitter {
     ws[kTopics] = this.#topics
     this.#heartbeat?.add(ws)
     this.#budget?.opened()
-    const onIdle = () => ws.close(1001, 'Idle timeout')
-    if (typeof raw.setTimeout === 'function') {
-      raw.setTimeout(this.#timeout)
-      raw.on('timeout', onIdle)
+    this.#idle.opened()
+    for (const [event, relay] of this.#relays) {
+      if (event !== 'stream:start' || this.listenerCount(event) > 0) ws.on(event, relay)
     }
-    for (const event of SOCKET_EVENTS) {
-      ws.on(event, (...args) => this.emit(event, ...args, ws))
-    }
-    if (this.listenerCount('stream:start') > 0) this.#forwardStreams(ws)
-    ws.on('error', (err) => {
-      this.#observing.errored(ws, err)
-      if (this.listenerCount('error') > 0) this.emit('error', err, ws)
-    })
+    ws.on('error', this.#onSocketError)
     ws.on('close', (code, reason) => {
       this.#sockets.delete(ws)
       this.#topics.removeAll(ws)
       this.#heartbeat?.delete(ws)
       this.#budget?.closed()
-      raw.removeListener('timeout', onIdle)
-      this.#streamForwarders.delete(ws)
+      this.#idle.closed()
       this.#observing.closed(ws, code, reason)
       this.emit('close', code, ws, reason)
     })
@@ -347,11 +372,11 @@ class Server extends EventEmitter {
     this.emit('open', ws, request, settings)
   }
 
-  #forwardStreams(ws) {
-    const forward = (...args) => this.emit('stream:start', ...args, ws)
-    this.#streamForwarders.set(ws, forward)
-    ws.on('stream:start', forward)
-  }
+  #onSocketError = ((server) =>
+    function onSocketError(err) {
+      server.#observing.errored(this, err)
+      if (server.listenerCount('error') > 0) server.emit('error', err, this)
+    })(this)
 
   /**
    * Sends one frame with the given head (`{ fin = true, opcode }`, opcode by

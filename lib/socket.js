@@ -7,7 +7,7 @@ const Decoding = require('./decoding')
 const { backpressureError, heartbeatError, budgetError } = require('./errors')
 const { checkSource, checkSocketOptions } = require('./checks')
 const { bytesOf, pingFrame, closeFrame } = require('./frames')
-const { kSettings } = require('./upgrade')
+const { negotiated } = require('./upgrade')
 const { kDeflate, compressionOf } = require('./compression')
 const Closing = require('./closing')
 const PipeIn = require('./pipe-in')
@@ -38,6 +38,8 @@ const kCompressed = Symbol('websockets.compressed')
 const kStreamShared = Symbol('websockets.streamShared')
 // The Server's Topics registry, set on the sockets it opens.
 const kTopics = Symbol('websockets.topics')
+// A Server's idle sweep (its `timeout`).
+const kIdle = Symbol('websockets.idle')
 
 /**
  * A message-level WebSocket over any Duplex carrying the bytes after the
@@ -62,9 +64,15 @@ class Socket extends OrderedDuplex {
   #maxBackpressure
   // The peer's address and port, read while the source is open: a destroyed
   // net.Socket no longer knows them, and 'close' listeners want them.
-  #remote
+  #remoteAddress
+  #remotePort
   // Our own heartbeat (the `heartbeat` option); a Server's sockets share its.
   #heartbeat = null
+  // Bytes carried both ways at the last idle sweep, and sweeps since they changed.
+  #traffic = 0
+  #quietSweeps = 0;
+  // Declared, so that a Server setting it does not grow the object.
+  [kTopics] = null
 
   /**
    * @param {import('node:stream').Duplex} source the raw connection
@@ -77,8 +85,9 @@ class Socket extends OrderedDuplex {
     super(source, { emitClose: false, allowHalfOpen: true })
     this.#source = source
     this.#maskFlag = opts.mask ? FLAG_MASK : 0
-    this.#settings = source[kSettings] ?? null
-    this.#remote = [source.remoteAddress, source.remotePort]
+    this.#settings = negotiated.get(source) ?? null
+    this.#remoteAddress = source.remoteAddress
+    this.#remotePort = source.remotePort
     // A client (mask: true) expects unmasked frames, a server masked ones.
     const mode = opts.mask ? 1 : 0
     const deflate = this.#settings?.[kDeflate]
@@ -107,9 +116,19 @@ class Socket extends OrderedDuplex {
       this.#fail(err),
     )
     this._listen(this.#receiving.onData)
-    this.on('pipe', () => this.#pipeIn.piped())
-    this.on('unpipe', () => this.#pipeIn.unpiped(this.#receiving.streamOpcode))
+    this.on('pipe', Socket.#onPipe)
+    this.on('unpipe', Socket.#onUnpipe)
     if (source.destroyed) process.nextTick(this.#onSourceClose)
+  }
+
+  // Shared by all Sockets (EventEmitter calls them with the socket as
+  // `this`): a closure per socket each cost every idle socket memory.
+  static #onPipe = function onPipe() {
+    this.#pipeIn.piped()
+  }
+
+  static #onUnpipe = function onUnpipe() {
+    this.#pipeIn.unpiped(this.#receiving.streamOpcode)
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in ws. */
@@ -137,12 +156,12 @@ class Socket extends OrderedDuplex {
 
   /** The peer's address, as the source reported it when the Socket was made (undefined for in-memory sources). */
   get remoteAddress() {
-    return this.#remote[0]
+    return this.#remoteAddress
   }
 
   /** The peer's port, as the source reported it when the Socket was made. */
   get remotePort() {
-    return this.#remote[1]
+    return this.#remotePort
   }
 
   /**
@@ -187,7 +206,7 @@ class Socket extends OrderedDuplex {
 
   #topics() {
     const topics = this[kTopics]
-    if (topics !== undefined) return topics
+    if (topics !== null) return topics
     const err = new Error(
       'websockets: topics belong to a Server: this Socket was not opened by one',
     )
@@ -268,6 +287,20 @@ class Socket extends OrderedDuplex {
   /** Dropped to bring a Server under its memory budget: the bytes go with the connection. */
   [kShed]() {
     this.#fail(budgetError(), true)
+  }
+
+  /**
+   * A Server's idle sweep: closed with 1001 once `sweeps` sweeps in a row
+   * found no bytes carried either way.
+   */
+  [kIdle](sweeps) {
+    const traffic = this.#decoding.bytesIn + this.#sending.bytesOut
+    if (traffic !== this.#traffic) {
+      this.#traffic = traffic
+      this.#quietSweeps = 0
+    } else if (++this.#quietSweeps === sweeps) {
+      this.close(1001, 'Idle timeout')
+    }
   }
 
   /** A heartbeat: fails the socket when the last one's ping got no pong, else pings. */
@@ -391,3 +424,4 @@ module.exports.kShareKey = kShareKey
 module.exports.kCompressed = kCompressed
 module.exports.kStreamShared = kStreamShared
 module.exports.kTopics = kTopics
+module.exports.kIdle = kIdle

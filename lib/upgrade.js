@@ -7,15 +7,28 @@ const native = require('./native')
 const { invalidType, invalidValue } = require('./errors')
 const { handshakeError, refuse } = require('./refuse')
 const { checkProtocols } = require('./checks')
-const { checkDeflateOptions, agree } = require('./compression')
+const { checkDeflateOptions, agree, kDeflate } = require('./compression')
 
 // How long a client waits for the whole opening handshake by default.
 const HANDSHAKE_TIMEOUT = 10000
 
 // Options passed on to tls.connect for wss:// URLs.
-// The settings of a completed handshake, kept on its raw socket so that a
-// Socket made from it knows its protocol and extensions.
-const kSettings = Symbol('websockets.handshakeSettings')
+// What a Socket made from a raw socket needs of its handshake: the
+// protocol, the extensions and the deflate agreement, without the headers
+// (which the settings given to the application carry, and an open socket
+// would otherwise hold for its whole life). A WeakMap, not a property:
+// a symbol added to every net.Socket grows its property storage.
+const negotiated = new WeakMap()
+
+/** Records a completed handshake's settings for `socket` (see `negotiated`). */
+function remember(socket, settings) {
+  const { protocol, extensions } = settings
+  // Most handshakes agree on neither: a Socket's defaults say as much.
+  if (!protocol && settings[kDeflate] === undefined && Object.keys(extensions).length === 0) {
+    return
+  }
+  negotiated.set(socket, { protocol, extensions, [kDeflate]: settings[kDeflate] })
+}
 
 const TLS_OPTIONS = [
   'ca',
@@ -159,7 +172,7 @@ class Upgrade {
       if (head.length > 0) socket.unshift(head)
       const settings = { protocol: protocol ?? '', extensions: {}, headers: answer }
       if (agreement !== null) agree(settings, agreement, deflate)
-      socket[kSettings] = settings
+      remember(socket, settings)
       finish(null, socket, settings)
     })
     req.end()
@@ -242,10 +255,10 @@ class Upgrade {
     if (typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
     const settings = { protocol, extensions: {}, headers: h }
     if (agreement !== null) agree(settings, agreement, deflate)
-    socket[kSettings] = settings
+    remember(socket, settings)
     return callback(null, socket, settings)
   }
 }
 
 module.exports = Upgrade
-module.exports.kSettings = kSettings
+module.exports.negotiated = negotiated
