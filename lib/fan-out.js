@@ -7,12 +7,11 @@
 // same share key); a socket that keeps its context compresses it itself.
 
 const native = require('./native')
-const Socket = require('./socket')
 const SharedFragment = require('./shared-fragment')
 const { bytesOf, encode } = require('./frames')
 const { invalidType, invalidValue } = require('./errors')
 
-const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = Socket
+const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = require('./keys')
 
 const TEXT = 0x1
 const BINARY = 0x2

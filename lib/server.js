@@ -32,7 +32,7 @@ const HANDSHAKE_TIMEOUT = 10000
 const TEXT = 0x1
 const BINARY = 0x2
 const RESOLVED = Promise.resolve()
-const { kTopics, kIdle } = Socket
+const { kTopics, kIdle } = require('./keys')
 const { checkTopic } = Topics
 // What the `adapter` option must have (lib/adapters/adapter.js).
 const ADAPTER_METHODS = ['attach', 'publish', 'subscribe', 'unsubscribe', 'close']

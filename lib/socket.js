@@ -13,10 +13,13 @@ const Closing = require('./closing')
 const PipeIn = require('./pipe-in')
 const PingPong = require('./ping-pong')
 const Receiving = require('./receiving')
+const { addTopicMethods } = require('./topics')
 const Heartbeat = require('./heartbeat')
 
 const { kBeat } = Heartbeat
 const { kBuffered, kShed } = require('./budget')
+const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = require('./keys')
+const { kTopics, kIdle } = require('./keys')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
@@ -28,18 +31,16 @@ const MAX_BACKPRESSURE = 64 * 1024 * 1024
 
 const { FLAG_MASK } = native
 
-// Server.broadcast() and Server.write() reach a socket's sending side
-// through these: the same encoded frame or shared fragment for many sockets,
-// or the message itself to one that compresses with a context of its own.
-const kSendFrame = Symbol('websockets.sendFrame')
-const kSendWhole = Symbol('websockets.sendWhole')
-const kShareKey = Symbol('websockets.shareKey')
-const kCompressed = Symbol('websockets.compressed')
-const kStreamShared = Symbol('websockets.streamShared')
-// The Server's Topics registry, set on the sockets it opens.
-const kTopics = Symbol('websockets.topics')
-// A Server's idle sweep (its `timeout`).
-const kIdle = Symbol('websockets.idle')
+// Source listeners that need no Socket, shared by all (called with the
+// source as `this`): a closure each would cost every socket memory.
+
+/** The peer finished sending; finish our side too so the source closes. */
+function endToo() {
+  if (typeof this.end === 'function' && !this.writableEnded) this.end()
+}
+
+/** A reset or similar: 'close' follows with 1006 unless a close frame came. */
+function ignoreError() {}
 
 /**
  * A message-level WebSocket over any Duplex carrying the bytes after the
@@ -106,8 +107,8 @@ class Socket extends OrderedDuplex {
     this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold, opts.maxFragments)
     if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
-    source.on('end', this.#onSourceEnd)
-    source.on('error', this.#onSourceError)
+    source.on('end', endToo)
+    source.on('error', ignoreError)
     source.on('close', this.#onSourceClose)
     source.on('drain', this.#settleDrain)
     this.#pipeIn = new PipeIn(this, source, this.#sending, this.#closing)
@@ -181,37 +182,6 @@ class Socket extends OrderedDuplex {
       compressedFrom: sending.plainOut,
       compressedTo: sending.deflatedOut,
     }
-  }
-
-  // ----------------------------------------------------------------- topics
-
-  /** Subscribes to `topic` (Server.publish); returns false if already subscribed or closed. */
-  subscribe(topic) {
-    return this.readyState !== 3 && this.#topics().subscribe(this, topic)
-  }
-
-  /** Leaves `topic`; returns whether it was subscribed. */
-  unsubscribe(topic) {
-    return this.#topics().unsubscribe(this, topic)
-  }
-
-  isSubscribed(topic) {
-    return this.#topics().has(this, topic)
-  }
-
-  /** The topics subscribed to. */
-  get topics() {
-    return this[kTopics]?.topicsOf(this) ?? []
-  }
-
-  #topics() {
-    const topics = this[kTopics]
-    if (topics !== null) return topics
-    const err = new Error(
-      'websockets: topics belong to a Server: this Socket was not opened by one',
-    )
-    err.code = 'ERR_INVALID_STATE'
-    throw err
   }
 
   /** Sends `message` as one complete data frame. */
@@ -384,15 +354,6 @@ class Socket extends OrderedDuplex {
     if (this.listenerCount('error') > this.#pipeIn.incomingPipes) this.emit('error', err)
   }
 
-  #onSourceEnd = () => {
-    // The peer finished sending; finish our side too so the source closes.
-    if (typeof this.#source.end === 'function' && !this.#source.writableEnded) this.#source.end()
-  }
-
-  #onSourceError = () => {
-    // A reset or similar: 'close' follows with 1006 unless a close frame came.
-  }
-
   #onSourceClose = () => {
     if (!this.#closing.sourceClosed()) return
     this.#heartbeat?.delete(this)
@@ -402,8 +363,8 @@ class Socket extends OrderedDuplex {
     this._unlisten(this.#receiving.onData)
     this.#pingPong.sourceClosed()
     this.#pipeIn.sourceClosed()
-    source.removeListener('end', this.#onSourceEnd)
-    source.removeListener('error', this.#onSourceError)
+    source.removeListener('end', endToo)
+    source.removeListener('error', ignoreError)
     source.removeListener('close', this.#onSourceClose)
     source.removeListener('drain', this.#settleDrain)
     this._releaseHeld()
@@ -417,11 +378,7 @@ for (const [name, value] of Object.entries(Closing.states)) {
   Object.defineProperty(Socket.prototype, name, { value, enumerable: true })
 }
 
+// subscribe(), unsubscribe(), isSubscribed() and topics: see lib/topics.js.
+addTopicMethods(Socket.prototype)
+
 module.exports = Socket
-module.exports.kSendFrame = kSendFrame
-module.exports.kSendWhole = kSendWhole
-module.exports.kShareKey = kShareKey
-module.exports.kCompressed = kCompressed
-module.exports.kStreamShared = kStreamShared
-module.exports.kTopics = kTopics
-module.exports.kIdle = kIdle

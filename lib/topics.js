@@ -7,6 +7,7 @@
 // topics someone there wants.
 
 const { invalidType, invalidValue } = require('./errors')
+const { kTopics } = require('./keys')
 
 class Topics {
   // topic -> Set of sockets
@@ -94,5 +95,47 @@ function checkTopic(name, topic) {
   if (topic.length === 0) throw invalidValue(name, 'a non-empty string', "''")
 }
 
+/** The registry of the Server that opened `ws`. */
+function registryOf(ws) {
+  const topics = ws[kTopics]
+  if (topics !== null) return topics
+  const err = new Error('websockets: topics belong to a Server: this Socket was not opened by one')
+  err.code = 'ERR_INVALID_STATE'
+  throw err
+}
+
+// A Socket's topic methods (docs/socket.md): they need nothing of the Socket
+// but the registry its Server set (kTopics), so they live with it.
+const socketMethods = {
+  /** Subscribes to `topic` (Server.publish); returns false if already subscribed or closed. */
+  subscribe(topic) {
+    return this.readyState !== 3 && registryOf(this).subscribe(this, topic)
+  },
+
+  /** Leaves `topic`; returns whether it was subscribed. */
+  unsubscribe(topic) {
+    return registryOf(this).unsubscribe(this, topic)
+  },
+
+  isSubscribed(topic) {
+    return registryOf(this).has(this, topic)
+  },
+
+  /** The topics subscribed to. */
+  get topics() {
+    return this[kTopics]?.topicsOf(this) ?? []
+  },
+}
+
+/** Adds the topic methods to `prototype` (Socket's), as a class body would: not enumerable. */
+function addTopicMethods(prototype) {
+  for (const [name, descriptor] of Object.entries(
+    Object.getOwnPropertyDescriptors(socketMethods),
+  )) {
+    Object.defineProperty(prototype, name, { ...descriptor, enumerable: false })
+  }
+}
+
 module.exports = Topics
 module.exports.checkTopic = checkTopic
+module.exports.addTopicMethods = addTopicMethods

@@ -25,9 +25,11 @@ use crate::text::{utf8_to_utf16, utf8_to_utf16_exact};
 /// Scratch kept between calls above this many code units is released.
 const KEEP_UNITS: usize = 1 << 20;
 
-/// From this payload size strings are external (V8's large-object threshold
-/// is 128 KiB of string).
-const EXTERNAL_MIN: usize = 64 * 1024;
+/// Strings of this many bytes and more are external: V8 would make them
+/// large objects (`kMaxRegularHeapObjectSize`, 128 KiB, less the header).
+/// Smaller ones are cheap on the heap, and die young with the garbage a
+/// scavenge frees, where an external string waits for its finalizer.
+const EXTERNAL_MIN: usize = 128 * 1024 - 32;
 
 /// Whether this Node has `node_api_create_external_string_*` (18.18, 20.4
 /// and later); set once by `lib/native.js`.
@@ -75,11 +77,22 @@ pub fn enable_external_strings(enabled: bool) {
 )]
 pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsString<'env>> {
     let bytes: &[u8] = &data;
+    // A string takes a byte per character when ASCII, else two per UTF-16
+    // unit, and a UTF-8 byte makes at most one unit: under half of
+    // EXTERNAL_MIN in UTF-8, it cannot be that large.
+    let ascii = bytes.is_ascii();
     #[cfg(not(windows))]
-    if bytes.len() >= EXTERNAL_MIN && EXTERNAL.load(Ordering::Relaxed) {
-        return external_string(env, bytes);
+    if EXTERNAL.load(Ordering::Relaxed)
+        && bytes.len() >= EXTERNAL_MIN / 2
+        && (if ascii {
+            bytes.len()
+        } else {
+            2 * simdutf::utf16_length_from_utf8(bytes)
+        }) >= EXTERNAL_MIN
+    {
+        return external_string(env, bytes, ascii);
     }
-    if bytes.is_ascii() {
+    if ascii {
         return env.create_string_latin1(bytes);
     }
     UNITS.with_borrow_mut(|units| {
@@ -114,8 +127,8 @@ impl Chars {
 }
 
 #[cfg(not(windows))]
-fn external_string<'env>(env: &'env Env, utf8: &[u8]) -> Result<JsString<'env>> {
-    let chars = if utf8.is_ascii() {
+fn external_string<'env>(env: &'env Env, utf8: &[u8], ascii: bool) -> Result<JsString<'env>> {
+    let chars = if ascii {
         Chars::Latin1(utf8.to_vec())
     } else {
         let mut units = Vec::new();
