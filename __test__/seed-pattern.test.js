@@ -6,6 +6,7 @@
 // and the rules that keep a piped echo from losing, completing or
 // deadlocking a message.
 
+const net = require('node:net')
 const { spawn } = require('node:child_process')
 
 const WebSocket = require('ws')
@@ -164,6 +165,40 @@ describe('the seed pipe echo, fed the Autobahn cases it once failed', () => {
     },
     60000,
   )
+})
+
+describe('the seed pipe echo over TCP', () => {
+  // The last fragment of a streamed echo and its final frame used to leave
+  // in two syscalls; they leave in one writev (lib/outbox.js).
+  it('writes the last fragment and the final frame of an echoed message in one write', async () => {
+    const peer = await seedEchoPeer()
+    const calls = []
+    const server = peer.pair.server
+    const { _write: write, _writev: writev } = net.Socket.prototype
+    net.Socket.prototype._write = function spy(chunk, ...rest) {
+      if (this === server) calls.push([chunk])
+      return write.call(this, chunk, ...rest)
+    }
+    net.Socket.prototype._writev = function spy(chunks, ...rest) {
+      if (this === server) calls.push(chunks.map(({ chunk }) => chunk))
+      return writev.call(this, chunks, ...rest)
+    }
+    const payload = Buffer.alloc(40000, 7)
+    try {
+      peer.pair.client.write(wsFrame(BINARY, payload, { mask: true }))
+      await peer.until((f) => f.fin && f.opcode === CONTINUATION)
+    } finally {
+      Object.assign(net.Socket.prototype, { _write: write, _writev: writev })
+    }
+    const echoed = dataFrames(peer.frames())
+    expect(Buffer.concat(echoed.map((f) => f.payload))).toEqual(payload)
+    expect(echoed.at(-1)).toEqual({ fin: true, opcode: CONTINUATION, payload: Buffer.alloc(0) })
+    // The final frame is two bytes; it shares its write with a fragment.
+    const last = calls.at(-1)
+    expect(Buffer.concat(last).subarray(-2)).toEqual(Buffer.from([0x80, 0x00]))
+    expect(Buffer.concat(last).length).toBeGreaterThan(2)
+    peer.pair.close()
+  })
 })
 
 describe('failing means stopping', () => {

@@ -40,6 +40,7 @@ class Outbox {
   #count = 0
   #queuedBytes = 0
   #scheduled = false
+  #corked = false
   /** Bytes handed to the target, frame headers included (Socket.stats). */
   bytesOut = 0
 
@@ -90,6 +91,7 @@ class Outbox {
     this.flush()
     if (Buffer.isBuffer(frame)) this.bytesOut += frame.length
     else for (const part of frame) this.bytesOut += part.length
+    this.#corkUntilFlush()
     return writeFrame(this.#target, frame)
   }
 
@@ -104,6 +106,25 @@ class Outbox {
   #flushScheduled() {
     this.#scheduled = false
     this.flush()
+    if (this.#corked) {
+      this.#corked = false
+      this.#target.uncork()
+    }
+  }
+
+  /**
+   * Holds a direct frame in the target until this tick's queued frames are
+   * flushed after it, so both leave in one writev: a streamed message's
+   * last fragment and its empty final frame cost two syscalls otherwise.
+   */
+  #corkUntilFlush() {
+    if (this.#corked || typeof this.#target.cork !== 'function') return
+    this.#corked = true
+    this.#target.cork()
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      queueMicrotask((this.#flushTask ??= () => this.#flushScheduled()))
+    }
   }
 
   /** Frames and writes everything queued; called before any direct write. */
