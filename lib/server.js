@@ -359,18 +359,21 @@ class Server extends EventEmitter {
       if (event !== 'stream:start' || this.listenerCount(event) > 0) ws.on(event, relay)
     }
     ws.on('error', this.#onSocketError)
-    ws.on('close', (code, reason) => {
-      this.#sockets.delete(ws)
-      this.#topics.removeAll(ws)
-      this.#heartbeat?.delete(ws)
-      this.#budget?.closed()
-      this.#idle.closed()
-      this.#observing.closed(ws, code, reason)
-      this.emit('close', code, ws, reason)
-    })
+    ws.on('close', this.#onSocketClose)
     this.#observing.opened(ws, request)
     this.emit('open', ws, request, settings)
   }
+
+  #onSocketClose = ((server) =>
+    function onSocketClose(code, reason) {
+      server.#sockets.delete(this)
+      server.#topics.removeAll(this)
+      server.#heartbeat?.delete(this)
+      server.#budget?.closed()
+      server.#idle.closed()
+      server.#observing.closed(this, code, reason)
+      server.emit('close', code, this, reason)
+    })(this)
 
   #onSocketError = ((server) =>
     function onSocketError(err) {
