@@ -8,6 +8,7 @@ const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 
 const { Socket } = require('..')
+const native = require('../lib/native')
 const { tcpPair, once } = require('./helpers/pair')
 
 const PIECES = [
@@ -94,6 +95,14 @@ describe('text messages as strings', () => {
     while (got.length < 2) await once(client, 'message')
     expect(got).toEqual([reply, sent])
   })
+})
+
+// Node's external-string calls are looked up at run time (linking them would
+// keep the addon from loading on an older Node): found wherever Node has them.
+it('strings are external on a Node that has the calls (18.18, 20.4 and later)', () => {
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  const has = major > 20 || (major === 20 && minor >= 4) || (major === 18 && minor >= 18)
+  expect(native.externalStrings()).toBe(has)
 })
 
 // Strings of 128 KiB and more are external (src/binding/text.rs): V8 frees their

@@ -29,12 +29,4 @@ function load() {
   )
 }
 
-const native = load()
-
-// node_api_create_external_string_* came with Node 18.18 and 20.4.
-const [major, minor] = process.versions.node.split('.').map(Number)
-native.enableExternalStrings(
-  major > 20 || (major === 20 && minor >= 4) || (major === 18 && minor >= 18),
-)
-
-module.exports = native
+module.exports = load()

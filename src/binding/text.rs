@@ -12,9 +12,9 @@
 //! collector frees them as it would heap strings.
 
 use std::cell::RefCell;
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use napi::bindgen_prelude::{BufferSlice, FromNapiValue};
 use napi::{sys, Env, JsString, Result};
@@ -31,41 +31,90 @@ const KEEP_UNITS: usize = 1 << 20;
 /// scavenge frees, where an external string waits for its finalizer.
 const EXTERNAL_MIN: usize = 128 * 1024 - 32;
 
-/// Whether this Node has `node_api_create_external_string_*` (18.18, 20.4
-/// and later); set once by `lib/native.js`.
-static EXTERNAL: AtomicBool = AtomicBool::new(false);
-
 thread_local! {
     // One UTF-16 scratch buffer for all sockets: strings are built one at a time.
     static UNITS: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
 }
 
-#[cfg(not(windows))]
-extern "C" {
-    fn node_api_create_external_string_latin1(
-        env: sys::napi_env,
-        string: *mut std::os::raw::c_char,
-        length: isize,
-        finalize_callback: sys::napi_finalize,
-        finalize_hint: *mut c_void,
-        result: *mut sys::napi_value,
-        copied: *mut bool,
-    ) -> sys::napi_status;
-    fn node_api_create_external_string_utf16(
-        env: sys::napi_env,
-        string: *mut u16,
-        length: isize,
-        finalize_callback: sys::napi_finalize,
-        finalize_hint: *mut c_void,
-        result: *mut sys::napi_value,
-        copied: *mut bool,
-    ) -> sys::napi_status;
+/// `node_api_create_external_string_latin1` or `_utf16` (`node_api.h`).
+#[cfg(unix)]
+type CreateExternal<T> = unsafe extern "C" fn(
+    sys::napi_env,
+    *mut T,
+    isize,
+    sys::napi_finalize,
+    *mut c_void,
+    *mut sys::napi_value,
+    *mut bool,
+) -> sys::napi_status;
+
+/// Node's calls for external strings, which came with Node 18.18 and 20.4.
+/// Looked up at run time: the addon is linked with `BIND_NOW`, so naming them
+/// would keep it from loading on an older Node.
+#[cfg(unix)]
+struct ExternalCalls {
+    latin1: CreateExternal<c_char>,
+    utf16: CreateExternal<u16>,
 }
 
-/// Lets `utf8_to_string` make external strings (this Node has the calls).
+#[cfg(unix)]
+static EXTERNAL: OnceLock<Option<ExternalCalls>> = OnceLock::new();
+
+#[cfg(unix)]
+extern "C" {
+    fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
+}
+
+/// dlsym's handle for "the process and what it loaded" (dlfcn.h).
+#[cfg(all(
+    unix,
+    any(target_os = "macos", target_os = "ios", target_os = "freebsd")
+))]
+const RTLD_DEFAULT: *mut c_void = ptr::without_provenance_mut(usize::MAX - 1);
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))
+))]
+const RTLD_DEFAULT: *mut c_void = ptr::null_mut();
+
+/// Node's external-string calls, if this Node has them.
+#[cfg(unix)]
+fn external_calls() -> Option<&'static ExternalCalls> {
+    EXTERNAL
+        .get_or_init(|| {
+            // SAFETY: dlsym takes the default handle and NUL-terminated
+            // names; a symbol found under these names is Node's function
+            // with the signature of `CreateExternal` (node_api.h), so the
+            // transmutes give function pointers of the right type.
+            unsafe {
+                let latin1 = dlsym(
+                    RTLD_DEFAULT,
+                    c"node_api_create_external_string_latin1".as_ptr(),
+                );
+                let utf16 = dlsym(
+                    RTLD_DEFAULT,
+                    c"node_api_create_external_string_utf16".as_ptr(),
+                );
+                if latin1.is_null() || utf16.is_null() {
+                    return None;
+                }
+                Some(ExternalCalls {
+                    latin1: std::mem::transmute::<*mut c_void, CreateExternal<c_char>>(latin1),
+                    utf16: std::mem::transmute::<*mut c_void, CreateExternal<u16>>(utf16),
+                })
+            }
+        })
+        .as_ref()
+}
+
+/// Whether large strings are made external here (this Node has the calls).
 #[napi]
-pub fn enable_external_strings(enabled: bool) {
-    EXTERNAL.store(enabled && cfg!(not(windows)), Ordering::Relaxed);
+#[must_use]
+pub fn external_strings() -> bool {
+    #[cfg(unix)]
+    return external_calls().is_some();
+    #[cfg(not(unix))]
+    false
 }
 
 /// The string `data` (UTF-8, already validated) holds: a one-byte string
@@ -81,16 +130,17 @@ pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsStrin
     // unit, and a UTF-8 byte makes at most one unit: under half of
     // EXTERNAL_MIN in UTF-8, it cannot be that large.
     let ascii = bytes.is_ascii();
-    #[cfg(not(windows))]
-    if EXTERNAL.load(Ordering::Relaxed)
-        && bytes.len() >= EXTERNAL_MIN / 2
+    #[cfg(unix)]
+    if bytes.len() >= EXTERNAL_MIN / 2
         && (if ascii {
             bytes.len()
         } else {
             2 * simdutf::utf16_length_from_utf8(bytes)
         }) >= EXTERNAL_MIN
     {
-        return external_string(env, bytes, ascii);
+        if let Some(calls) = external_calls() {
+            return external_string(env, calls, bytes, ascii);
+        }
     }
     if ascii {
         return env.create_string_latin1(bytes);
@@ -126,8 +176,13 @@ impl Chars {
     }
 }
 
-#[cfg(not(windows))]
-fn external_string<'env>(env: &'env Env, utf8: &[u8], ascii: bool) -> Result<JsString<'env>> {
+#[cfg(unix)]
+fn external_string<'env>(
+    env: &'env Env,
+    calls: &ExternalCalls,
+    utf8: &[u8],
+    ascii: bool,
+) -> Result<JsString<'env>> {
     let chars = if ascii {
         Chars::Latin1(utf8.to_vec())
     } else {
@@ -153,7 +208,7 @@ fn external_string<'env>(env: &'env Env, utf8: &[u8], ascii: bool) -> Result<JsS
     // the Box is dropped below. Lengths come from Vecs, so fit an isize.
     let status = unsafe {
         match &mut *hint {
-            Chars::Latin1(chars) => node_api_create_external_string_latin1(
+            Chars::Latin1(chars) => (calls.latin1)(
                 raw,
                 chars.as_mut_ptr().cast(),
                 chars.len().cast_signed(),
@@ -162,7 +217,7 @@ fn external_string<'env>(env: &'env Env, utf8: &[u8], ascii: bool) -> Result<JsS
                 ptr::from_mut(&mut value),
                 ptr::from_mut(&mut copied),
             ),
-            Chars::Utf16(units) => node_api_create_external_string_utf16(
+            Chars::Utf16(units) => (calls.utf16)(
                 raw,
                 units.as_mut_ptr(),
                 units.len().cast_signed(),
@@ -186,7 +241,7 @@ fn external_string<'env>(env: &'env Env, utf8: &[u8], ascii: bool) -> Result<JsS
 
 /// Frees an external string's characters and un-reports them (when the
 /// string dies, or at once if V8 copied them).
-#[cfg(not(windows))]
+#[cfg(unix)]
 unsafe extern "C" fn finalize(env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
     // SAFETY: `hint` is the Box made in `external_string`, given to V8 once.
     let chars = unsafe { Box::from_raw(hint.cast::<Chars>()) };
