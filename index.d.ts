@@ -425,7 +425,7 @@ export interface ServerOptions
   host?: string
   /** Only upgrades for this URL's path are taken. Default `'ws://localhost:3000'`. */
   url?: string
-  /** An idle socket is closed (1001) after this many ms. Default 600000. */
+  /** An idle socket is closed (1001) after this many ms (to 1.25 times it); `Infinity` never. Default 600000. */
   timeout?: number
   /** More connections are refused with 503. Default 10. */
   maxConnections?: number

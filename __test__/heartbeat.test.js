@@ -53,6 +53,22 @@ describe('Server heartbeat', () => {
     await new Promise((resolve) => server.close(resolve))
   })
 
+  // Node runs an interval longer than 2^31 - 1 ms every millisecond: a
+  // heartbeat of 1e12 ms pinged (and dropped) every socket at once.
+  it('beats at most every 2^31 - 1 ms, whatever longer interval it is given', async () => {
+    const setInterval = jest.spyOn(global, 'setInterval')
+    const server = new Server({ port: 0, host: '127.0.0.1', heartbeat: 1e12 })
+    await once(server, 'listening')
+    const deaf = await deafClient(server.address().port)
+    await sleep(150)
+    expect(server.sockets).toHaveLength(1)
+    expect(setInterval.mock.calls.map(([, ms]) => ms)).toContain(2 ** 31 - 1)
+    expect(setInterval.mock.calls.map(([, ms]) => ms)).not.toContain(1e12)
+    setInterval.mockRestore()
+    deaf.destroy()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
   it('is checked like the other options', () => {
     expect(() => new Server({ heartbeat: -1 })).toThrow(/"options\.heartbeat"/)
     expect(() => new Server({ heartbeat: Infinity })).toThrow(/"options\.heartbeat"/)

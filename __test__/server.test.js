@@ -170,6 +170,22 @@ describe('Server', () => {
       await close()
     })
 
+    // Node runs an interval longer than 2^31 - 1 ms every millisecond: a
+    // sweep period that long would close every socket after 4 ms.
+    it.each([Infinity, 1e12])('timeout %d keeps a silent socket open', async (timeout) => {
+      const setInterval = jest.spyOn(global, 'setInterval')
+      const { url, close } = await serve({ timeout })
+      const client = await wsClient(url)
+      await new Promise((resolve) => global.setTimeout(resolve, 150))
+      expect(client.readyState).toBe(WS.OPEN)
+      const delays = setInterval.mock.calls.map(([, ms]) => ms)
+      setInterval.mockRestore()
+      if (timeout === Infinity) expect(delays).toEqual([])
+      else expect(delays).toEqual([2 ** 31 - 1])
+      client.terminate()
+      await close()
+    })
+
     it('negotiates a subprotocol in its order of preference', async () => {
       const { server, url, close } = await serve({ protocols: ['v2', 'v1'] })
       const chosen = new Promise((resolve) =>

@@ -20,6 +20,8 @@ const Sweep = require('./sweep')
 const Admission = require('./admission')
 const MemoryBudget = require('./budget')
 
+const { TIMER_MAX } = Sweep
+
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
 const IDLE_TIMEOUT = 600000
@@ -45,8 +47,8 @@ const SOCKET_EVENTS = ['message', 'pong', 'stream:stop', 'stream:start']
  */
 class Server extends EventEmitter {
   #path
-  // Closes sockets that carried nothing for `timeout` ms (see the constructor).
-  #idle
+  // Closes sockets that carried nothing for `timeout` ms (see the constructor), or null.
+  #idle = null
   // Connections whose request has not arrived: how to stop their timer.
   #handshakeTimers = new WeakMap()
   #maxConnections
@@ -108,10 +110,15 @@ class Server extends EventEmitter {
     // A socket is closed after IDLE_SWEEPS sweeps without traffic: between
     // `timeout` and 1.25 times it after its last byte. Sweeping the sockets
     // replaces a timer per socket, which cost each idle socket about 300
-    // bytes and every read and write a timer refresh.
-    this.#idle = new Sweep(Math.ceil(timeout / IDLE_SWEEPS), this.#sockets, () => {
-      for (const ws of this.#sockets) ws[kIdle](IDLE_SWEEPS)
-    })
+    // bytes and every read and write a timer refresh. A timeout longer
+    // than 4 x TIMER_MAX takes more sweeps; Infinity means none at all.
+    if (timeout !== Infinity) {
+      const period = Math.min(Math.ceil(timeout / IDLE_SWEEPS), TIMER_MAX)
+      const sweeps = Math.ceil(timeout / period)
+      this.#idle = new Sweep(period, this.#sockets, () => {
+        for (const ws of this.#sockets) ws[kIdle](sweeps)
+      })
+    }
     const heartbeat = checkInterval('options.heartbeat', options.heartbeat)
     if (heartbeat > 0) this.#heartbeat = new Heartbeat(heartbeat)
     this.#maxConnections = checkLimit(
@@ -354,7 +361,7 @@ class Server extends EventEmitter {
     ws[kTopics] = this.#topics
     this.#heartbeat?.add(ws)
     this.#budget?.opened()
-    this.#idle.opened()
+    this.#idle?.opened()
     for (const [event, relay] of this.#relays) {
       if (event !== 'stream:start' || this.listenerCount(event) > 0) ws.on(event, relay)
     }
@@ -370,7 +377,7 @@ class Server extends EventEmitter {
       server.#topics.removeAll(this)
       server.#heartbeat?.delete(this)
       server.#budget?.closed()
-      server.#idle.closed()
+      server.#idle?.closed()
       server.#observing.closed(this, code, reason)
       server.emit('close', code, this, reason)
     })(this)

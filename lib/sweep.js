@@ -5,15 +5,19 @@
 // idle timeout, the heartbeat and the memory budget each sweep this way
 // instead of giving every socket a timer of its own.
 
+// The longest interval Node's timers keep (2^31 - 1 ms, about 24.8 days):
+// Node runs a longer one every millisecond.
+const TIMER_MAX = 2 ** 31 - 1
+
 class Sweep {
   #period
   #sockets
   #visit
   #timer = null
 
-  /** `sockets`: a Set the owner keeps; `visit()` runs with no arguments. */
+  /** `sockets`: a Set the owner keeps; `visit()` runs with no arguments. `period` is capped at TIMER_MAX. */
   constructor(period, sockets, visit) {
-    this.#period = period
+    this.#period = Math.min(period, TIMER_MAX)
     this.#sockets = sockets
     this.#visit = visit
   }
@@ -34,3 +38,4 @@ class Sweep {
 }
 
 module.exports = Sweep
+module.exports.TIMER_MAX = TIMER_MAX
