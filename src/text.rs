@@ -27,26 +27,28 @@ pub fn utf8_to_utf16(utf8: &[u8], out: &mut Vec<u16>) -> bool {
     true
 }
 
-/// As `utf8_to_utf16`, with `out` allocated to exactly the units needed:
-/// for memory that is handed over rather than reused.
-pub fn utf8_to_utf16_exact(utf8: &[u8], out: &mut Vec<u16>) -> bool {
-    // The length count assumes valid input, so validity comes first.
-    if !simdutf::validate_utf8(utf8) {
-        out.clear();
-        return false;
+/// The UTF-16 of `utf8` in a Vec of exactly its size, for memory that is
+/// handed over rather than reused; `None` when it would be fewer than
+/// `min_units` units, or `utf8` is not valid. Counts and validates once.
+#[must_use]
+pub fn utf16_of_at_least(utf8: &[u8], min_units: usize) -> Option<Vec<u16>> {
+    // The count holds for valid input only: it is trusted after validation.
+    let units = simdutf::utf16_length_from_utf8(utf8);
+    if units < min_units || !simdutf::validate_utf8(utf8) {
+        return None;
     }
-    *out = Vec::with_capacity(simdutf::utf16_length_from_utf8(utf8));
+    let mut out = Vec::with_capacity(units);
     if utf8.is_empty() {
-        return true;
+        return Some(out);
     }
     // SAFETY: `utf8` is valid (checked above), so it converts to exactly
-    // `utf16_length_from_utf8` units, the capacity of `out`.
+    // `units` units, the capacity of `out`.
     let written = unsafe {
         simdutf::convert_valid_utf8_to_utf16le(utf8.as_ptr(), utf8.len(), out.as_mut_ptr())
     };
     // SAFETY: the first `written` units are initialized, within capacity.
     unsafe { out.set_len(written.min(out.capacity())) };
-    true
+    Some(out)
 }
 
 #[cfg(test)]
@@ -78,17 +80,22 @@ mod tests {
 
     #[test]
     fn exact_conversion_fills_its_capacity_and_refuses_invalid_input() {
-        let mut out = Vec::new();
         let long: String = SAMPLES.iter().cycle().take(5000).copied().collect();
         for s in SAMPLES.iter().copied().chain([long.as_str()]) {
-            assert!(utf8_to_utf16_exact(s.as_bytes(), &mut out));
+            let out = utf16_of_at_least(s.as_bytes(), 0).unwrap();
             assert_eq!(out, s.encode_utf16().collect::<Vec<_>>(), "{s}");
             assert_eq!(out.capacity(), out.len());
         }
         for bad in [&b"\xff"[..], b"ok \xe6\x97", b"\xed\xa0\x80"] {
-            assert!(!utf8_to_utf16_exact(bad, &mut out));
-            assert!(out.is_empty());
+            assert_eq!(utf16_of_at_least(bad, 0), None);
         }
+        // Under the minimum: nothing is converted.
+        let units = long.encode_utf16().count();
+        assert_eq!(utf16_of_at_least(long.as_bytes(), units + 1), None);
+        assert_eq!(
+            utf16_of_at_least(long.as_bytes(), units).map(|v| v.len()),
+            Some(units)
+        );
     }
 
     #[test]

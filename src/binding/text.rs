@@ -20,7 +20,7 @@ use napi::bindgen_prelude::{BufferSlice, FromNapiValue};
 use napi::{sys, Env, JsString, Result};
 use napi_derive::napi;
 
-use crate::text::{utf8_to_utf16, utf8_to_utf16_exact};
+use crate::text::{utf16_of_at_least, utf8_to_utf16};
 
 /// Scratch kept between calls above this many code units is released.
 const KEEP_UNITS: usize = 1 << 20;
@@ -131,15 +131,16 @@ pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsStrin
     // EXTERNAL_MIN in UTF-8, it cannot be that large.
     let ascii = bytes.is_ascii();
     #[cfg(unix)]
-    if bytes.len() >= EXTERNAL_MIN / 2
-        && (if ascii {
-            bytes.len()
-        } else {
-            2 * simdutf::utf16_length_from_utf8(bytes)
-        }) >= EXTERNAL_MIN
-    {
+    if bytes.len() >= EXTERNAL_MIN / 2 {
         if let Some(calls) = external_calls() {
-            return external_string(env, calls, bytes, ascii);
+            let chars = if ascii {
+                (bytes.len() >= EXTERNAL_MIN).then(|| Chars::Latin1(bytes.to_vec()))
+            } else {
+                utf16_of_at_least(bytes, EXTERNAL_MIN / 2).map(Chars::Utf16)
+            };
+            if let Some(chars) = chars {
+                return external_string(env, calls, chars);
+            }
         }
     }
     if ascii {
@@ -180,19 +181,8 @@ impl Chars {
 fn external_string<'env>(
     env: &'env Env,
     calls: &ExternalCalls,
-    utf8: &[u8],
-    ascii: bool,
+    chars: Chars,
 ) -> Result<JsString<'env>> {
-    let chars = if ascii {
-        Chars::Latin1(utf8.to_vec())
-    } else {
-        let mut units = Vec::new();
-        if !utf8_to_utf16_exact(utf8, &mut units) {
-            // Never for a validated payload; still a string, not a panic.
-            return env.create_string(String::from_utf8_lossy(utf8));
-        }
-        Chars::Utf16(units)
-    };
     let bytes = chars.bytes();
     let raw = env.raw();
     let mut value = ptr::null_mut();
