@@ -79,9 +79,8 @@ class Outbox {
     this.#queuedBytes += length
     if (++this.#count === MAX_RECORDS) {
       this.flush()
-    } else if (!this.#scheduled) {
-      this.#scheduled = true
-      queueMicrotask((this.#flushTask ??= () => this.#flushScheduled()))
+    } else {
+      this.#schedule()
     }
     return !this.#target.writableNeedDrain
   }
@@ -121,10 +120,14 @@ class Outbox {
     if (this.#corked || typeof this.#target.cork !== 'function') return
     this.#corked = true
     this.#target.cork()
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      queueMicrotask((this.#flushTask ??= () => this.#flushScheduled()))
-    }
+    this.#schedule()
+  }
+
+  /** Flushes (and uncorks) in a microtask, once per tick. */
+  #schedule() {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    queueMicrotask((this.#flushTask ??= () => this.#flushScheduled()))
   }
 
   /** Frames and writes everything queued; called before any direct write. */

@@ -20,12 +20,9 @@ const Sweep = require('./sweep')
 const Admission = require('./admission')
 const MemoryBudget = require('./budget')
 
-const { TIMER_MAX } = Sweep
-
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
 const IDLE_TIMEOUT = 600000
-const IDLE_SWEEPS = 4
 const MAX_CONNECTIONS = 10
 // A connection whose first request has not arrived by then is dropped (slow
 // or never-finishing headers); Node's own headersTimeout is a minute.
@@ -34,12 +31,12 @@ const HANDSHAKE_TIMEOUT = 10000
 const TEXT = 0x1
 const BINARY = 0x2
 const RESOLVED = Promise.resolve()
-const { kTopics, kIdle } = require('./keys')
+const { kTopics } = require('./keys')
 const { checkTopic } = Topics
 // What the `adapter` option must have (lib/adapters/adapter.js).
 const ADAPTER_METHODS = ['attach', 'publish', 'subscribe', 'unsubscribe', 'close']
-// Socket events a Server re-emits with the socket; 'stream:start' only while it has listeners.
-const SOCKET_EVENTS = ['message', 'pong', 'stream:stop', 'stream:start']
+// Socket events a Server re-emits with the socket ('stream:start' apart: see #relayStreamStart).
+const SOCKET_EVENTS = ['message', 'pong', 'stream:stop']
 
 /**
  * Many WebSockets on one http.Server (docs/server.md): takes the upgrades
@@ -74,22 +71,28 @@ class Server extends EventEmitter {
   // The http.Server made for `port`, if any; close() closes it.
   #ownServer = null
   #closing = false
-  // Socket -> its 'stream:start' forwarder, present only while this server
-  // has 'stream:start' listeners: a forwarder makes the socket a stream
-  // consumer, and a socket nobody reads streams from gets whole messages.
-  // Listeners on every socket, made once per Server: EventEmitter calls
-  // them with the socket as `this`, so a socket holds no closures of ours
-  // for them (see benches/e2e/idle.js).
-  #relays = SOCKET_EVENTS.map((event) => {
-    const server = this
-    return [
-      event,
-      function relay(...args) {
-        server.emit(event, ...args, this)
-      },
-    ]
+  // Listeners on every socket, made once per Server (see #forSockets).
+  #relays = SOCKET_EVENTS.map((event) => [
+    event,
+    this.#forSockets((ws, ...args) => this.emit(event, ...args, ws)),
+  ])
+  // On a socket only while this server has 'stream:start' listeners: it
+  // makes the socket a stream consumer, and a socket nobody reads streams
+  // from gets whole messages.
+  #relayStreamStart = this.#forSockets((ws, ...args) => this.emit('stream:start', ...args, ws))
+  #onSocketError = this.#forSockets((ws, err) => {
+    this.#observing.errored(ws, err)
+    if (this.listenerCount('error') > 0) this.emit('error', err, ws)
   })
-  #relayStreamStart = this.#relays.find(([event]) => event === 'stream:start')[1]
+  #onSocketClose = this.#forSockets((ws, code, reason) => {
+    this.#sockets.delete(ws)
+    this.#topics.removeAll(ws)
+    this.#heartbeat?.delete(ws)
+    this.#budget?.closed()
+    this.#idle?.closed()
+    this.#observing.closed(ws, code, reason)
+    this.emit('close', code, ws, reason)
+  })
 
   /**
    * @param {object} [options] `url`, `timeout`, `heartbeat`, `memoryBudget`, `maxConnections`, plus
@@ -107,18 +110,7 @@ class Server extends EventEmitter {
       throw invalidValue('options.url', 'a ws:// URL', url)
     }
     const timeout = checkLimit('options.timeout', options.timeout, false, IDLE_TIMEOUT)
-    // A socket is closed after IDLE_SWEEPS sweeps without traffic: between
-    // `timeout` and 1.25 times it after its last byte. Sweeping the sockets
-    // replaces a timer per socket, which cost each idle socket about 300
-    // bytes and every read and write a timer refresh. A timeout longer
-    // than 4 x TIMER_MAX takes more sweeps; Infinity means none at all.
-    if (timeout !== Infinity) {
-      const period = Math.min(Math.ceil(timeout / IDLE_SWEEPS), TIMER_MAX)
-      const sweeps = Math.ceil(timeout / period)
-      this.#idle = new Sweep(period, this.#sockets, () => {
-        for (const ws of this.#sockets) ws[kIdle](sweeps)
-      })
-    }
+    this.#idle = Sweep.idle(timeout, this.#sockets)
     const heartbeat = checkInterval('options.heartbeat', options.heartbeat)
     if (heartbeat > 0) this.#heartbeat = new Heartbeat(heartbeat)
     this.#maxConnections = checkLimit(
@@ -362,31 +354,24 @@ class Server extends EventEmitter {
     this.#heartbeat?.add(ws)
     this.#budget?.opened()
     this.#idle?.opened()
-    for (const [event, relay] of this.#relays) {
-      if (event !== 'stream:start' || this.listenerCount(event) > 0) ws.on(event, relay)
-    }
+    for (const [event, relay] of this.#relays) ws.on(event, relay)
+    if (this.listenerCount('stream:start') > 0) ws.on('stream:start', this.#relayStreamStart)
     ws.on('error', this.#onSocketError)
     ws.on('close', this.#onSocketClose)
     this.#observing.opened(ws, request)
     this.emit('open', ws, request, settings)
   }
 
-  #onSocketClose = ((server) =>
-    function onSocketClose(code, reason) {
-      server.#sockets.delete(this)
-      server.#topics.removeAll(this)
-      server.#heartbeat?.delete(this)
-      server.#budget?.closed()
-      server.#idle?.closed()
-      server.#observing.closed(this, code, reason)
-      server.emit('close', code, this, reason)
-    })(this)
-
-  #onSocketError = ((server) =>
-    function onSocketError(err) {
-      server.#observing.errored(this, err)
-      if (server.listenerCount('error') > 0) server.emit('error', err, this)
-    })(this)
+  /**
+   * `listener(ws, ...args)` as a listener for every socket: EventEmitter
+   * calls it with the socket as `this`, so a socket holds no closure of
+   * ours for it (see benches/e2e/idle.js).
+   */
+  #forSockets(listener) {
+    return function forSocket(...args) {
+      listener(this, ...args)
+    }
+  }
 
   /**
    * Sends one frame with the given head (`{ fin = true, opcode }`, opcode by

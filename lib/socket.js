@@ -18,8 +18,15 @@ const Heartbeat = require('./heartbeat')
 
 const { kBeat } = Heartbeat
 const { kBuffered, kShed } = require('./budget')
-const { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared } = require('./keys')
-const { kTopics, kIdle } = require('./keys')
+const {
+  kSendFrame,
+  kSendWhole,
+  kShareKey,
+  kCompressed,
+  kStreamShared,
+  kTopics,
+  kIdle,
+} = require('./keys')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).

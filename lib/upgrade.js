@@ -12,7 +12,6 @@ const { checkDeflateOptions, agree, kDeflate } = require('./compression')
 // How long a client waits for the whole opening handshake by default.
 const HANDSHAKE_TIMEOUT = 10000
 
-// Options passed on to tls.connect for wss:// URLs.
 // What a Socket made from a raw socket needs of its handshake: the
 // protocol, the extensions and the deflate agreement, without the headers
 // (which the settings given to the application carry, and an open socket
@@ -30,6 +29,7 @@ function remember(socket, settings) {
   negotiated.set(socket, { protocol, extensions, [kDeflate]: settings[kDeflate] })
 }
 
+// Options passed on to tls.connect for wss:// URLs.
 const TLS_OPTIONS = [
   'ca',
   'cert',
