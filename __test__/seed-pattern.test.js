@@ -168,10 +168,8 @@ describe('the seed pipe echo, fed the Autobahn cases it once failed', () => {
 })
 
 describe('the seed pipe echo over TCP', () => {
-  // The last fragment of a streamed echo and its final frame used to leave
-  // in two syscalls; they leave in one writev (lib/outbox.js).
-  it('writes the last fragment and the final frame of an echoed message in one write', async () => {
-    const peer = await seedEchoPeer()
+  /** Runs `send(peer)` with the server socket's writes recorded, until `done(frames)`. */
+  async function serverWrites(peer, send, done) {
     const calls = []
     const server = peer.pair.server
     const { _write: write, _writev: writev } = net.Socket.prototype
@@ -183,13 +181,25 @@ describe('the seed pipe echo over TCP', () => {
       if (this === server) calls.push(chunks.map(({ chunk }) => chunk))
       return writev.call(this, chunks, ...rest)
     }
-    const payload = Buffer.alloc(40000, 7)
     try {
-      peer.pair.client.write(wsFrame(BINARY, payload, { mask: true }))
-      await peer.until((f) => f.fin && f.opcode === CONTINUATION)
+      send(peer)
+      await peer.until(() => done(dataFrames(peer.frames())))
     } finally {
       Object.assign(net.Socket.prototype, { _write: write, _writev: writev })
     }
+    return calls
+  }
+
+  // The last fragment of a streamed echo and its final frame used to leave
+  // in two syscalls; they leave in one writev (lib/outbox.js).
+  it('writes the last fragment and the final frame of an echoed message in one write', async () => {
+    const peer = await seedEchoPeer()
+    const payload = Buffer.alloc(40000, 7)
+    const calls = await serverWrites(
+      peer,
+      () => peer.pair.client.write(wsFrame(BINARY, payload, { mask: true })),
+      (frames) => frames.some((f) => f.fin && f.opcode === CONTINUATION),
+    )
     const echoed = dataFrames(peer.frames())
     expect(Buffer.concat(echoed.map((f) => f.payload))).toEqual(payload)
     expect(echoed.at(-1)).toEqual({ fin: true, opcode: CONTINUATION, payload: Buffer.alloc(0) })
@@ -197,6 +207,27 @@ describe('the seed pipe echo over TCP', () => {
     const last = calls.at(-1)
     expect(Buffer.concat(last).subarray(-2)).toEqual(Buffer.from([0x80, 0x00]))
     expect(Buffer.concat(last).length).toBeGreaterThan(2)
+    peer.pair.close()
+  })
+
+  // A fragment of 16 KiB or more, written into the corked source, read as
+  // backpressure: the pipe then waited for a 'drain' before the next
+  // message, one tick and one write per message (lib/outbox.js accepting()).
+  it('echoes streamed messages that arrive together in one write', async () => {
+    const peer = await seedEchoPeer()
+    const payloads = [1, 2, 3].map((n) => Buffer.alloc(17000, n))
+    const calls = await serverWrites(
+      peer,
+      () =>
+        peer.pair.client.write(
+          Buffer.concat(payloads.map((p) => wsFrame(BINARY, p, { mask: true }))),
+        ),
+      (frames) => frames.filter((f) => f.fin).length === payloads.length,
+    )
+    const echoed = dataFrames(peer.frames())
+    expect(Buffer.concat(echoed.map((f) => f.payload))).toEqual(Buffer.concat(payloads))
+    expect(echoed.filter((f) => f.fin)).toHaveLength(payloads.length)
+    expect(calls).toHaveLength(1)
     peer.pair.close()
   })
 })

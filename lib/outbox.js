@@ -20,6 +20,9 @@ const SLAB = 64 * 1024
 // Payloads larger than this skip the slab (encode() handles them directly).
 const SMALL = 8 * 1024
 const MAX_RECORDS = 256
+// What a target corked by us may hold and still count as taking more (see
+// accepting()).
+const CORKED_BYTES = 256 * 1024
 
 // Record arrays, shared: a socket holds one only between its first queued
 // frame and the flush, so idle sockets hold none.
@@ -41,6 +44,8 @@ class Outbox {
   #queuedBytes = 0
   #scheduled = false
   #corked = false
+  // The target was not waiting for a drain when we corked it.
+  #freeWhenCorked = false
   /** Bytes handed to the target, frame headers included (Socket.stats). */
   bytesOut = 0
 
@@ -82,7 +87,7 @@ class Outbox {
     } else {
       this.#schedule()
     }
-    return !this.#target.writableNeedDrain
+    return this.accepting()
   }
 
   /** Writes an encoded frame (a Buffer or [header, payload]) after what is queued. */
@@ -91,7 +96,21 @@ class Outbox {
     if (Buffer.isBuffer(frame)) this.bytesOut += frame.length
     else for (const part of frame) this.bytesOut += part.length
     this.#corkUntilFlush()
-    return writeFrame(this.#target, frame)
+    return writeFrame(this.#target, frame) || this.accepting()
+  }
+
+  /**
+   * Whether the target takes more now. Corked (see #corkUntilFlush), it
+   * buffers every write and reports any past its high-water mark as
+   * backpressure, before anything was tried: a streamed echo's 16 KiB
+   * fragment then made the pipe wait for a 'drain' per message, a tick each.
+   * So while corked, up to CORKED_BYTES counts as taken, unless the target
+   * was already waiting for a drain.
+   */
+  accepting() {
+    const target = this.#target
+    if (!target.writableNeedDrain) return true
+    return this.#corked && this.#freeWhenCorked && target.writableLength < CORKED_BYTES
   }
 
   /** Payload bytes queued and not yet written. */
@@ -119,6 +138,7 @@ class Outbox {
   #corkUntilFlush() {
     if (this.#corked || typeof this.#target.cork !== 'function') return
     this.#corked = true
+    this.#freeWhenCorked = !this.#target.writableNeedDrain
     this.#target.cork()
     this.#schedule()
   }

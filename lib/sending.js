@@ -194,7 +194,7 @@ class Sending {
       // frame: a sync flush per small fragment (a stream piped back chunk by
       // chunk) cost 40 us each and inflated the output.
       this.#pend(bytes ?? Buffer.from(data))
-      return !this.#source.writableNeedDrain
+      return this.#outbox.accepting()
     }
     return this.#outbox.push(this.#nextStreamFlags() | this.#maskFlag, bytes ?? data)
   }
@@ -206,7 +206,7 @@ class Sending {
   sharedFragment(fragment, text, echoOpcode) {
     this.#open(text, echoOpcode)
     if (this.#pending.at(-1) !== fragment) this.#pend(fragment)
-    return !this.#source.writableNeedDrain
+    return this.#outbox.accepting()
   }
 
   #open(text, echoOpcode) {
