@@ -83,6 +83,22 @@ function checkSocketOptions(options) {
   return options
 }
 
+/** A Server's `port` and `host` options: `host` only with `port`. */
+function checkListenOptions(options) {
+  const { port, host } = options
+  if (host !== undefined && typeof host !== 'string') {
+    throw invalidType('options.host', 'of type string', host)
+  }
+  if (port !== undefined) {
+    if (typeof port !== 'number') throw invalidType('options.port', 'of type number', port)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw invalidValue('options.port', 'an integer from 0 to 65535', port)
+    }
+  } else if (host !== undefined) {
+    throw invalidValue('options.host', 'given only with options.port', host)
+  }
+}
+
 module.exports = {
   checkSource,
   checkObject,
@@ -92,4 +108,5 @@ module.exports = {
   checkInterval,
   checkProtocols,
   checkSocketOptions,
+  checkListenOptions,
 }

@@ -8,7 +8,13 @@ const Socket = require('./socket')
 const Upgrade = require('./upgrade')
 const { refuse } = require('./refuse')
 const { invalidType, invalidValue } = require('./errors')
-const { checkObject, checkLimit, checkInterval, checkProtocols } = require('./checks')
+const {
+  checkObject,
+  checkLimit,
+  checkInterval,
+  checkProtocols,
+  checkListenOptions,
+} = require('./checks')
 const { bytesOf } = require('./frames')
 const { checkDeflateOptions } = require('./compression')
 
@@ -19,6 +25,7 @@ const Heartbeat = require('./heartbeat')
 const Sweep = require('./sweep')
 const Admission = require('./admission')
 const MemoryBudget = require('./budget')
+const RequestTimers = require('./request-timers')
 
 // The defaults docs/server.md documents.
 const DEFAULT_URL = 'ws://localhost:3000'
@@ -46,8 +53,7 @@ class Server extends EventEmitter {
   #path
   // Closes sockets that carried nothing for `timeout` ms (see the constructor), or null.
   #idle = null
-  // Connections whose request has not arrived: how to stop their timer.
-  #handshakeTimers = new WeakMap()
+  #requestTimers
   #maxConnections
   #handshakeTimeout
   #protocols
@@ -125,6 +131,7 @@ class Server extends EventEmitter {
       false,
       HANDSHAKE_TIMEOUT,
     )
+    this.#requestTimers = new RequestTimers(this.#handshakeTimeout)
     this.#protocols = checkProtocols('options.protocols', options.protocols)
     this.#admission = new Admission(options.origins, options.verifyRequest)
     const budget = checkLimit('options.memoryBudget', options.memoryBudget, false, Infinity)
@@ -145,18 +152,7 @@ class Server extends EventEmitter {
         for (const ws of this.#sockets) ws.removeListener(event, this.#relayStreamStart)
       }
     })
-    if (options.host !== undefined && typeof options.host !== 'string') {
-      throw invalidType('options.host', 'of type string', options.host)
-    }
-    if (options.port !== undefined) {
-      const { port } = options
-      if (typeof port !== 'number') throw invalidType('options.port', 'of type number', port)
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw invalidValue('options.port', 'an integer from 0 to 65535', port)
-      }
-    } else if (options.host !== undefined) {
-      throw invalidValue('options.host', 'given only with options.port', options.host)
-    }
+    checkListenOptions(options)
     this.#socketOptions = {
       maxPayload: options.maxPayload,
       maxFragments: options.maxFragments,
@@ -244,33 +240,13 @@ class Server extends EventEmitter {
     httpServer.on('upgrade', (request, socket, head) =>
       this.#onUpgrade(httpServer, request, socket, head),
     )
-    httpServer.on('connection', this.#onConnection)
+    httpServer.on('connection', this.#requestTimers.connected)
     httpServer.on('request', (request, response) => this.#onRequest(httpServer, request, response))
     return this
   }
 
-  #onConnection = (socket) => {
-    const timer = setTimeout(
-      () => refuse(socket, 408, 'The request did not arrive in time'),
-      this.#handshakeTimeout,
-    )
-    timer.unref()
-    const clear = () => clearTimeout(timer)
-    socket.once('close', clear)
-    this.#handshakeTimers.set(socket, clear)
-  }
-
-  /** The request came: its timer and listener go (an open socket keeps neither). */
-  #requestArrived(socket) {
-    const clear = this.#handshakeTimers.get(socket)
-    if (clear === undefined) return
-    this.#handshakeTimers.delete(socket)
-    clear()
-    socket.removeListener('close', clear)
-  }
-
   #onRequest(httpServer, request, response) {
-    this.#requestArrived(request.socket)
+    this.#requestTimers.arrived(request.socket)
     // Node raises 'upgrade' only with both Upgrade and Connection: upgrade;
     // a request to our path without them is a failed handshake. Answer it
     // when no other handler can.
@@ -292,7 +268,7 @@ class Server extends EventEmitter {
   }
 
   #onUpgrade(httpServer, request, socket, head) {
-    this.#requestArrived(socket)
+    this.#requestTimers.arrived(socket)
     if (this.#pathOf(request) !== this.#path) {
       // Another listener may own that path; refuse only when nobody else can.
       if (httpServer.listenerCount('upgrade') === 1)
