@@ -5,7 +5,7 @@
 
 const native = require('./native')
 const { WebSocketError } = require('./errors')
-const { textOf } = require('./text')
+const { textOf, textAt } = require('./text')
 
 const {
   EVENT_MESSAGE,
@@ -85,8 +85,12 @@ class Decoding {
     const buffered = (head & BUFFERED) !== 0
     switch (kind) {
       case EVENT_MESSAGE: {
-        const bytes = buffered ? this.take() : buf.subarray(a, b)
-        return [kind, ((head >> 8) & 0xf) === TEXT ? textOf(bytes) : bytes, c]
+        const text = ((head >> 8) & 0xf) === TEXT
+        if (buffered) {
+          const bytes = this.take()
+          return [kind, text ? textOf(bytes) : bytes, c]
+        }
+        return [kind, text ? textAt(buf, a, b) : buf.subarray(a, b), c]
       }
       case EVENT_STREAM_START:
         return [kind, (head >> 8) & 0xf, c]

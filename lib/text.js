@@ -43,6 +43,12 @@ function textOf(bytes) {
   return string
 }
 
+/** `textOf(buf.subarray(start, end))`, without the view for short text. */
+function textAt(buf, start, end) {
+  if (end - start < NATIVE_TEXT_MIN) return buf.toString('utf8', start, end)
+  return textOf(buf.subarray(start, end))
+}
+
 /**
  * The UTF-8 bytes of `string` when it is a message just received, else
  * `string` itself. (Comparing with a string of another length costs nothing;
@@ -52,4 +58,4 @@ function utf8Of(string) {
   return lastString !== null && string === lastString ? lastBytes : string
 }
 
-module.exports = { textOf, utf8Of }
+module.exports = { textOf, textAt, utf8Of }
