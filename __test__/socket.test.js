@@ -1,11 +1,11 @@
 'use strict'
 
-const { PassThrough, Readable } = require('node:stream')
+const { Duplex, PassThrough, Readable } = require('node:stream')
 const { Receiver } = require('ws')
 
 const { Socket, WebSocketError } = require('..')
 const { tcpPair, memoryPair, sink, once } = require('./helpers/pair')
-const { hex, wsFrame } = require('./helpers/frames')
+const { hex, wsFrame, readFrames } = require('./helpers/frames')
 
 /** A server Socket and a client Socket over a real TCP connection. */
 async function connected(serverOptions = {}, clientOptions = {}) {
@@ -465,6 +465,53 @@ describe('Socket', () => {
       Readable.from([...frames].map((byte) => Buffer.from([byte]))).pipe(source)
       await new Promise((resolve) => setTimeout(resolve, 30))
       expect(seen).toEqual(['Hello', Buffer.from([9, 9])])
+    })
+  })
+  // Small messages are framed in a slab per socket (lib/outbox.js).
+  describe('outgoing memory', () => {
+    const texts = (n) => Array.from({ length: n }, (_, i) => `message ${i} `.padEnd(64, '.'))
+
+    it('over TCP, trading small messages reuses one slab instead of taking 64 KiB more per 64 KiB sent', async () => {
+      const pair = await tcpPair()
+      const server = new Socket(pair.server)
+      const client = new Socket(pair.client, { mask: true })
+      server.on('message', (m) => server.send(m))
+      const allocUnsafe = jest.spyOn(Buffer, 'allocUnsafe')
+      const seen = []
+      let sizes
+      try {
+        for (const text of texts(2000)) {
+          const echoed = once(client, 'message')
+          client.send(text)
+          seen.push((await echoed)[0])
+        }
+      } finally {
+        sizes = allocUnsafe.mock.calls.map(([size]) => size)
+        allocUnsafe.mockRestore()
+        pair.close()
+      }
+      expect(seen).toEqual(texts(2000))
+      // Without reuse: 6 slabs of 64 KiB, both sides together.
+      expect(sizes.filter((size) => size >= 64 * 1024)).toEqual([])
+    })
+
+    it('never rewrites bytes a stream other than TCP may still hold', async () => {
+      // Keeps each written chunk as it was handed over, as an in-memory pair may.
+      const kept = []
+      const target = new Duplex({
+        read() {},
+        write(chunk, encoding, callback) {
+          kept.push(chunk)
+          callback()
+        },
+      })
+      const ws = new Socket(target)
+      for (const text of texts(200)) {
+        ws.send(text)
+        await null // each send is flushed on its own
+      }
+      const { frames } = readFrames(Buffer.concat(kept))
+      expect(frames.map((f) => f.payload.toString())).toEqual(texts(200))
     })
   })
 })

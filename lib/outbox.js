@@ -6,6 +6,8 @@
 // message then costs a copy and a few stores instead of a native call, an
 // allocation and a write of its own.
 
+const net = require('node:net')
+
 const native = require('./native')
 const { HEADROOM, encode, writeFrame } = require('./frames')
 const { utf8Of } = require('./text')
@@ -46,11 +48,16 @@ class Outbox {
   #corked = false
   // The target was not waiting for a drain when we corked it.
   #freeWhenCorked = false
+  // Whether a write the target completed is in the kernel (see #rewind).
+  #rewinds
   /** Bytes handed to the target, frame headers included (Socket.stats). */
   bytesOut = 0
 
   constructor(target) {
     this.#target = target
+    // A TCP socket has handed a completed write to the kernel; any other
+    // stream may still hold the chunk (an in-memory pair passes it on).
+    this.#rewinds = target instanceof net.Socket && !target.encrypted
   }
 
   /** Queues a data frame: `flags` = opcode | native.FLAG_*, `data` a string or Buffer. */
@@ -67,7 +74,7 @@ class Outbox {
     if (this.#slab === null || this.#used + HEADROOM + bound > this.#slab.length) {
       const first = this.#slab === null && HEADROOM + bound <= FIRST_SLAB
       this.flush()
-      // Buffers already written may still be queued in the target: never reuse them.
+      // The slab's bytes may still be queued in the target (see #rewind).
       this.#slab = Buffer.allocUnsafe(first ? FIRST_SLAB : SLAB)
       this.#used = 0
     }
@@ -127,7 +134,18 @@ class Outbox {
     if (this.#corked) {
       this.#corked = false
       this.#target.uncork()
+      this.#rewind()
     }
+  }
+
+  /**
+   * Reuses the slab from its start once every write of it is done: a
+   * socket trading small messages keeps one slab, where a new 64 KiB one
+   * every ~900 messages left 16 MiB of dead slabs for the collector in
+   * small-p1 (arrayBuffers 15.9 MiB at peak, against 0.5 for ws).
+   */
+  #rewind() {
+    if (this.#rewinds && this.#count === 0 && this.#target.writableLength === 0) this.#used = 0
   }
 
   /**
@@ -162,7 +180,9 @@ class Outbox {
     this.#recordBytes = null
     if (end < 0) throw new Error(`websockets: framing failed (${end})`)
     this.bytesOut += end - start
-    return this.#target.write(this.#slab.subarray(start, end))
+    const ok = this.#target.write(this.#slab.subarray(start, end))
+    this.#rewind()
+    return ok
   }
 }
 
