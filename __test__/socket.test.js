@@ -111,14 +111,21 @@ describe('Socket', () => {
       expect(() => ws.send({})).toThrow(TypeError)
     })
 
-    it('uses the 16- and 64-bit length forms that ws parses', async () => {
-      for (const size of [125, 126, 65535, 65536, 70000]) {
-        const source = sink()
-        new Socket(source).send(Buffer.alloc(size, 7))
-        await flushed()
-        const seen = parsedByWs(source.bytes(), false)
-        expect(seen).toHaveLength(1)
-        expect(seen[0][1]).toEqual(Buffer.alloc(size, 7))
+    it('uses the 16- and 64-bit length forms that ws parses, masked or not', async () => {
+      for (const mask of [false, true]) {
+        for (const size of [125, 126, 8193, 65535, 65536, 70001]) {
+          const payload = Buffer.alloc(size)
+          for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff
+          const copy = Buffer.from(payload)
+          const source = sink()
+          new Socket(source, { mask }).send(payload)
+          await flushed()
+          const seen = parsedByWs(source.bytes(), mask)
+          expect(seen.map(([event]) => event)).toEqual(['message'])
+          expect(seen[0][1].equals(copy)).toBe(true)
+          // Masking works on a copy: the caller's Buffer is as it was.
+          expect(payload.equals(copy)).toBe(true)
+        }
       }
     })
   })

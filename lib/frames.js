@@ -43,8 +43,10 @@ function encode(flags, data) {
     const n = native.header(head, flags, data.length, 0)
     return n < 0 ? n : [head.subarray(0, n), data]
   } else {
+    // Copied and masked in one pass.
     buf = Buffer.allocUnsafe(HEADROOM + data.length)
-    buf.set(data, HEADROOM)
+    const start = native.frameFrom(buf, data, flags)
+    return start < 0 ? start : buf.subarray(start)
   }
   const start = native.frame(buf, flags)
   return start < 0 ? start : buf.subarray(start)

@@ -6,7 +6,7 @@ use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
 use napi_derive::napi;
 
 use crate::protocol::close::{encode_close_body, CloseBodyError};
-use crate::protocol::encoder::{check, frame_in_place, EncodeError};
+use crate::protocol::encoder::{check, frame_copied, frame_in_place, EncodeError};
 use crate::protocol::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
 use crate::protocol::{apply_mask, Opcode};
 
@@ -115,6 +115,36 @@ fn key_of(flags: u32, key: u32) -> Result<Option<[u8; 4]>, i32> {
 #[napi(catch_unwind)]
 pub fn frame(mut buf: BufferSlice, flags: u32) -> i32 {
     frame_into(&mut buf, flags)
+}
+
+/// Frames a copy of `src` into `buf`, which is `MAX_HEADER_LEN` bytes
+/// longer, masking it on the way when `FLAG_MASK` is set (one pass where
+/// `buf.set(src)` and then `frame()` make two); returns where the frame
+/// starts in `buf`, or a negative `ERR_*`. `buf` must not overlap `src`.
+#[napi(catch_unwind)]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "napi hands the Buffers over as owned BufferSlices (allow: the macro rewrites this fn)"
+)]
+pub fn frame_from(mut buf: BufferSlice, src: BufferSlice, flags: u32) -> i32 {
+    let (into, from) = (buf.as_ptr_range(), src.as_ptr_range());
+    if !src.is_empty() && into.start < from.end && from.start < into.end {
+        return ERR_NO_ROOM;
+    }
+    let run = |buf: &mut [u8]| -> Result<usize, i32> {
+        let opcode = opcode_of(flags)?;
+        let mask = key_of(flags, 0)?;
+        frame_copied(
+            buf,
+            &src,
+            opcode,
+            flags & FLAG_FIN != 0,
+            flags & FLAG_RSV1 != 0,
+            mask,
+        )
+        .map_err(encode_error)
+    };
+    run(&mut buf).map_or_else(|e| e, |start| i32::try_from(start).unwrap_or(ERR_NO_ROOM))
 }
 
 fn frame_into(buf: &mut [u8], flags: u32) -> i32 {

@@ -2,7 +2,7 @@
 
 use super::close::MAX_CONTROL_PAYLOAD;
 use super::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
-use super::mask::apply_mask;
+use super::mask::{apply_mask, mask_copy};
 use super::opcode::Opcode;
 
 /// Why a frame could not be encoded.
@@ -51,6 +51,49 @@ pub fn frame_in_place(
         return Err(EncodeError::NoHeadroom);
     }
     let (head, payload) = buf.split_at_mut(MAX_HEADER_LEN);
+    let header = header_of(payload.len(), opcode, fin, rsv1, mask)?;
+    if let Some(key) = mask {
+        apply_mask(payload, key, 0);
+    }
+    Ok(put_header(head, &header))
+}
+
+/// [`frame_in_place`] for a payload copied from `src` into
+/// `buf[MAX_HEADER_LEN..]`, which must be exactly as long: masked on the way
+/// in, one pass over the payload where a copy and then a mask make two.
+///
+/// # Errors
+/// See [`EncodeError`]; `NoHeadroom` when `buf` is not `MAX_HEADER_LEN`
+/// bytes longer than `src`.
+pub fn frame_copied(
+    buf: &mut [u8],
+    src: &[u8],
+    opcode: Opcode,
+    fin: bool,
+    rsv1: bool,
+    mask: Option<[u8; 4]>,
+) -> Result<usize, EncodeError> {
+    if buf.len() != MAX_HEADER_LEN + src.len() {
+        return Err(EncodeError::NoHeadroom);
+    }
+    let (head, payload) = buf.split_at_mut(MAX_HEADER_LEN);
+    let header = header_of(payload.len(), opcode, fin, rsv1, mask)?;
+    match mask {
+        Some(key) => {
+            mask_copy(src, payload, key, 0);
+        }
+        None => payload.copy_from_slice(src),
+    }
+    Ok(put_header(head, &header))
+}
+
+fn header_of(
+    length: usize,
+    opcode: Opcode,
+    fin: bool,
+    rsv1: bool,
+    mask: Option<[u8; 4]>,
+) -> Result<FrameHeader, EncodeError> {
     let header = FrameHeader {
         fin,
         rsv1,
@@ -58,17 +101,19 @@ pub fn frame_in_place(
         rsv3: false,
         opcode,
         mask,
-        length: payload.len() as u64,
+        length: length as u64,
     };
     check(&header)?;
-    if let Some(key) = mask {
-        apply_mask(payload, key, 0);
-    }
+    Ok(header)
+}
+
+/// Writes `header` at the end of `head` (the headroom) and returns where it starts.
+fn put_header(head: &mut [u8], header: &FrameHeader) -> usize {
     let mut bytes = [0u8; MAX_HEADER_LEN];
-    let len = encode_header(&header, &mut bytes);
-    let start = MAX_HEADER_LEN - len;
+    let len = encode_header(header, &mut bytes);
+    let start = head.len() - len;
     head[start..].copy_from_slice(&bytes[..len]);
-    Ok(start)
+    start
 }
 
 /// Encodes a whole frame into a new vector (a convenience for tests and rare
@@ -131,6 +176,32 @@ mod tests {
             apply_mask(&mut body, [1, 2, 3, 4], 0);
             assert_eq!(body, payload);
         }
+    }
+
+    #[test]
+    fn frame_copied_equals_a_copy_framed_in_place() {
+        for len in [0usize, 1, 125, 126, 1000, 65536, 70001] {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            for mask in [None, Some([9, 8, 7, 6])] {
+                let mut copied = vec![0u8; MAX_HEADER_LEN + len];
+                let a =
+                    frame_copied(&mut copied, &payload, Opcode::Binary, true, true, mask).unwrap();
+                let mut in_place = vec![0u8; MAX_HEADER_LEN + len];
+                in_place[MAX_HEADER_LEN..].copy_from_slice(&payload);
+                let b = frame_in_place(&mut in_place, Opcode::Binary, true, true, mask).unwrap();
+                assert_eq!(copied[a..], in_place[b..], "len {len} mask {mask:?}");
+            }
+        }
+        let mut short = vec![0u8; MAX_HEADER_LEN + 3];
+        assert_eq!(
+            frame_copied(&mut short, b"four", Opcode::Binary, true, false, None),
+            Err(EncodeError::NoHeadroom)
+        );
+        let mut long = vec![0u8; MAX_HEADER_LEN + 200];
+        assert_eq!(
+            frame_copied(&mut long, &[0; 200], Opcode::Ping, true, false, None),
+            Err(EncodeError::ControlTooLong)
+        );
     }
 
     #[test]

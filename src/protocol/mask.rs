@@ -28,9 +28,62 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
     (phase + buf.len()) & 3
 }
 
+/// Writes `src` masked with `key` (from key byte `phase`) into `dst` and
+/// returns the phase after it: what a copy and then [`apply_mask`] give, in
+/// one pass over the payload. Only the shorter of the two lengths is used;
+/// callers pass equal ones.
+pub fn mask_copy(src: &[u8], dst: &mut [u8], key: [u8; 4], phase: usize) -> usize {
+    let len = src.len().min(dst.len());
+    let (src, dst) = (&src[..len], &mut dst[..len]);
+    let phase = phase & 3;
+    let k = [
+        key[phase],
+        key[(phase + 1) & 3],
+        key[(phase + 2) & 3],
+        key[(phase + 3) & 3],
+    ];
+    let wide = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
+    let mut from = src.chunks_exact(8);
+    let mut to = dst.chunks_exact_mut(8);
+    for (word, out) in (&mut from).zip(&mut to) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        out.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ wide).to_ne_bytes());
+    }
+    // Whole words cover a multiple of 4 bytes, so the tail starts at key byte 0.
+    for (i, (byte, out)) in from.remainder().iter().zip(to.into_remainder()).enumerate() {
+        *out = byte ^ k[i & 3];
+    }
+    (phase + len) & 3
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_copy_equals_a_copy_then_apply_mask() {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        for len in 0..=64 {
+            for phase in 0..4 {
+                for offset in 0..8 {
+                    // `offset` misaligns source and destination differently.
+                    let data: Vec<u8> = (0..len + offset).map(|i| (i * 31 + 7) as u8).collect();
+                    let mut expected = data[offset..].to_vec();
+                    let p1 = apply_mask(&mut expected, key, phase);
+                    let mut out = vec![0u8; len + 1];
+                    let p2 = mask_copy(&data[offset..], &mut out[1..], key, phase);
+                    assert_eq!(
+                        &out[1..],
+                        &expected[..],
+                        "len {len} phase {phase} offset {offset}"
+                    );
+                    assert_eq!(out[0], 0, "nothing written before dst");
+                    assert_eq!(p1, p2);
+                }
+            }
+        }
+    }
 
     fn byte_loop(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
         for (i, b) in buf.iter_mut().enumerate() {

@@ -20,7 +20,7 @@ pub use decoder::{Decoder, Mode};
 pub use error::ProtocolError;
 pub use event::{Data, Event, Sink};
 pub use frame::{decode_header, encode_header, Decoded, FrameHeader, MAX_HEADER_LEN};
-pub use mask::apply_mask;
+pub use mask::{apply_mask, mask_copy};
 pub use opcode::Opcode;
 pub use utf8::Utf8Validator;
 
