@@ -6,6 +6,9 @@
 
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
+const { Duplex } = require('node:stream')
+
+const { Receiver } = require('ws')
 
 const { Socket } = require('..')
 const native = require('../lib/native')
@@ -95,6 +98,45 @@ describe('text messages as strings', () => {
     while (got.length < 2) await once(client, 'message')
     expect(got).toEqual([reply, sent])
   })
+})
+
+// Strings of 1024 units and more are read out and encoded in Rust
+// (native.textFrame): the bytes must be the ones Node's encoder makes,
+// which ws (a peer nobody here wrote) then reads.
+it('a long string is sent as the UTF-8 Node makes of it, lone surrogates as U+FFFD', async () => {
+  const twoByte = (s) => Buffer.from(s, 'utf16le').toString('utf16le') // kept two-byte by V8
+  const strings = [
+    'websocket '.repeat(200),
+    twoByte('websocket '.repeat(200)),
+    'é'.repeat(3000),
+    text(5000, false),
+    `${text(5000, false)}\ud800`,
+    `\udc00${text(5000, false)}`,
+    `${text(3000, false)}\ud83d!${text(3000, false)}\ude00\ud83d`,
+  ]
+  for (const mask of [false, true]) {
+    const written = []
+    const source = new Duplex({
+      read() {},
+      write(chunk, encoding, callback) {
+        written.push(Buffer.from(chunk))
+        callback()
+      },
+    })
+    const ws = new Socket(source, { mask })
+    for (const s of strings) ws.send(s)
+    ws.stream(text(4000, false))
+    ws.stream()
+    const receiver = new Receiver({ isServer: mask })
+    const got = []
+    receiver.on('message', (data, isBinary) => got.push([data, isBinary]))
+    receiver.on('error', (err) => got.push(err))
+    await new Promise((resolve) => setImmediate(resolve))
+    receiver.write(Buffer.concat(written))
+    const expected = [...strings, text(4000, false)].map((s) => Buffer.from(s))
+    expect(got.map(([data]) => Buffer.isBuffer(data) && data)).toEqual(expected)
+    expect(got.every(([, isBinary]) => isBinary === false)).toBe(true)
+  }
 })
 
 // Node's external-string calls are looked up at run time (linking them would

@@ -64,11 +64,14 @@ class Outbox {
   push(flags, data) {
     if (typeof data === 'string') data = utf8Of(data)
     const text = typeof data === 'string'
-    // For a short string, its UTF-16 length times 3 bounds its UTF-8 length.
+    // A string's UTF-8 length is at least its UTF-16 length and at most three
+    // times it: Node counts it only when that decides (it reads slowly).
     const bound = text
       ? data.length <= 256
         ? data.length * 3
-        : Buffer.byteLength(data)
+        : data.length > SMALL
+          ? data.length
+          : Buffer.byteLength(data)
       : data.length
     if (bound > SMALL) return this.direct(encode(flags, data))
     if (this.#slab === null || this.#used + HEADROOM + bound > this.#slab.length) {

@@ -1,7 +1,7 @@
-//! Text transcoding from the UTF-8 of the wire to the UTF-16 of JavaScript
-//! strings, with simdutf: Node's own UTF-8 decoding is what makes large text
-//! slow (see `Cargo.toml`'s reason line), not the protocol. A pure function
-//! over slices; the binding turns its output into a string.
+//! Text transcoding between the UTF-8 of the wire and the UTF-16 of
+//! JavaScript strings, with simdutf: Node's own UTF-8 paths are what make
+//! large text slow (see `Cargo.toml`'s reason line), not the protocol. Pure
+//! functions over slices; the binding reads and makes the strings.
 
 /// UTF-16 code units for `utf8` (valid UTF-8) into `out`, replacing its
 /// contents. Returns false, leaving `out` empty, when `utf8` is not valid.
@@ -51,9 +51,77 @@ pub fn utf16_of_at_least(utf8: &[u8], min_units: usize) -> Option<Vec<u16>> {
     Some(out)
 }
 
+/// The UTF-8 length of `units` (a JavaScript string's UTF-16), and whether
+/// they are well-formed. Each lone surrogate counts as U+FFFD (3 bytes), the
+/// character Node's encoder (and the WHATWG Encoding standard) puts there.
+#[must_use]
+pub fn utf8_len_of_utf16(units: &[u16]) -> (usize, bool) {
+    if simdutf::validate_utf16(units) {
+        return (simdutf::utf8_length_from_utf16(units), true);
+    }
+    let len = char::decode_utf16(units.iter().copied())
+        .map(|c| c.map_or(char::REPLACEMENT_CHARACTER.len_utf8(), char::len_utf8))
+        .sum();
+    (len, false)
+}
+
+/// Appends the UTF-8 of `units` to `out`, lone surrogates as U+FFFD;
+/// `well_formed` as [`utf8_len_of_utf16`] said.
+pub fn push_utf16_as_utf8(units: &[u16], well_formed: bool, out: &mut Vec<u8>) {
+    if !well_formed {
+        for c in char::decode_utf16(units.iter().copied()) {
+            let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+        return;
+    }
+    let len = simdutf::utf8_length_from_utf16(units);
+    out.reserve(len);
+    let at = out.len();
+    // SAFETY: `units` is well-formed UTF-16 (the caller validated it), whose
+    // UTF-8 is exactly `len` bytes; `reserve` made room for `len` bytes after
+    // `at`, where the conversion writes.
+    let written = unsafe {
+        simdutf::convert_valid_utf16_to_utf8(units.as_ptr(), units.len(), out.as_mut_ptr().add(at))
+    };
+    // SAFETY: the conversion initialized `written` bytes after `at`, within
+    // the reserved room (`min` keeps it there even if it ever said more).
+    unsafe { out.set_len(at + written.min(len)) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_to_utf8_matches_rust_for_well_formed_and_lone_surrogates() {
+        let mut cases: Vec<Vec<u16>> = SAMPLES.iter().map(|s| s.encode_utf16().collect()).collect();
+        let mixed: Vec<u16> = "hello wörld 日本語 😀 ñandú "
+            .repeat(500)
+            .encode_utf16()
+            .collect();
+        cases.push(mixed.clone());
+        // Lone surrogates: high at the end, low at the start, high before a
+        // non-surrogate, two highs, reversed pair, and inside long text.
+        cases.push(vec![0x61, 0xd800]);
+        cases.push(vec![0xdc00, 0x61]);
+        cases.push(vec![0xd83d, 0x61, 0x62]);
+        cases.push(vec![0xd83d, 0xd83d, 0xde00]);
+        cases.push(vec![0xde00, 0xd83d]);
+        let mut broken = mixed;
+        broken.insert(777, 0xdbff);
+        cases.push(broken);
+        for units in cases {
+            let expected = String::from_utf16_lossy(&units);
+            let (len, well_formed) = utf8_len_of_utf16(&units);
+            assert_eq!(len, expected.len(), "{units:x?}");
+            assert_eq!(well_formed, String::from_utf16(&units).is_ok());
+            let mut out = b"xy".to_vec();
+            push_utf16_as_utf8(&units, well_formed, &mut out);
+            assert_eq!(&out[..2], b"xy");
+            assert_eq!(&out[2..], expected.as_bytes(), "{units:x?}");
+        }
+    }
 
     const SAMPLES: &[&str] = &[
         "",

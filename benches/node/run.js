@@ -105,6 +105,18 @@ row(
   'batch',
 )
 
+// The other way: a string to a frame's bytes, against Node's encoder (count,
+// allocate, write), as Outbox did before.
+row(
+  'text 1 MiB mixed string -> frame (vs byteLength + write)',
+  median(() => native.textFrame(mixedText, 0x81)),
+  median(() => {
+    const length = Buffer.byteLength(mixedText)
+    Buffer.allocUnsafe(length + 10).utf8Write(mixedText, 10, length)
+  }),
+  'batch',
+)
+
 /** A socket stand-in that takes writes and drops them. */
 function discard() {
   const { Duplex } = require('node:stream')

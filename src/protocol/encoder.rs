@@ -4,6 +4,7 @@ use super::close::MAX_CONTROL_PAYLOAD;
 use super::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
 use super::mask::{apply_mask, mask_copy};
 use super::opcode::Opcode;
+use crate::text::{push_utf16_as_utf8, utf8_len_of_utf16};
 
 /// Why a frame could not be encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +86,32 @@ pub fn frame_copied(
         None => payload.copy_from_slice(src),
     }
     Ok(put_header(head, &header))
+}
+
+/// A whole frame for `units`, a JavaScript string's UTF-16, sent as UTF-8
+/// (lone surrogates as U+FFFD): the header first, then the payload, masked
+/// with `mask` when given. One pass to count, one to convert.
+///
+/// # Errors
+/// See [`EncodeError`].
+pub fn frame_utf16(
+    units: &[u16],
+    opcode: Opcode,
+    fin: bool,
+    rsv1: bool,
+    mask: Option<[u8; 4]>,
+) -> Result<Vec<u8>, EncodeError> {
+    let (len, well_formed) = utf8_len_of_utf16(units);
+    let header = header_of(len, opcode, fin, rsv1, mask)?;
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let head_len = encode_header(&header, &mut head);
+    let mut out = Vec::with_capacity(head_len + len);
+    out.extend_from_slice(&head[..head_len]);
+    push_utf16_as_utf8(units, well_formed, &mut out);
+    if let Some(key) = mask {
+        apply_mask(&mut out[head_len..], key, 0);
+    }
+    Ok(out)
 }
 
 fn header_of(
@@ -200,6 +227,25 @@ mod tests {
         let mut long = vec![0u8; MAX_HEADER_LEN + 200];
         assert_eq!(
             frame_copied(&mut long, &[0; 200], Opcode::Ping, true, false, None),
+            Err(EncodeError::ControlTooLong)
+        );
+    }
+
+    #[test]
+    fn frame_utf16_frames_the_strings_utf8_masked_or_not() {
+        let text = "hello wörld 日本語 😀 ñandú ".repeat(3000);
+        let mut lone: Vec<u16> = "ab".encode_utf16().collect();
+        lone.push(0xd800);
+        for units in [text.encode_utf16().collect::<Vec<u16>>(), lone, Vec::new()] {
+            let utf8 = String::from_utf16_lossy(&units);
+            for mask in [None, Some([1, 2, 3, 4])] {
+                let framed = frame_utf16(&units, Opcode::Text, true, false, mask).unwrap();
+                let expected = frame_to_vec(Opcode::Text, true, utf8.as_bytes(), mask).unwrap();
+                assert_eq!(framed, expected, "{} units, mask {mask:?}", units.len());
+            }
+        }
+        assert_eq!(
+            frame_utf16(&[0x61; 126], Opcode::Ping, true, false, None),
             Err(EncodeError::ControlTooLong)
         );
     }
