@@ -13,6 +13,7 @@ function statusOf(err) {
   return err[key]
 }
 const Decoding = require('../lib/decoding')
+const { kRecord } = require('../lib/keys')
 const native = require('../lib/native')
 const { wsFrame } = require('./helpers/frames')
 const { rng, seed } = require('./helpers/random')
@@ -25,7 +26,8 @@ function ours(bytes, cuts) {
   decoding.setStreaming(false)
   const seen = []
   let done = false
-  const record = (buf, head, a, b, c) => {
+  const owner = {}
+  owner[kRecord] = (buf, head, a, b, c) => {
     if (done) return
     const [kind, data, code] = decoding.item(buf, head, a, b, c)
     if (kind === native.EVENT_MESSAGE) {
@@ -43,7 +45,7 @@ function ours(bytes, cuts) {
   let at = 0
   for (const cut of [...cuts, bytes.length]) {
     if (done) break
-    decoding.feed(Buffer.from(bytes.subarray(at, cut)), record)
+    decoding.feed(Buffer.from(bytes.subarray(at, cut)), owner)
     at = cut
   }
   return seen

@@ -6,6 +6,7 @@
 const native = require('./native')
 const { WebSocketError } = require('./errors')
 const { textOf, textAt } = require('./text')
+const { kRecord } = require('./keys')
 
 const {
   EVENT_MESSAGE,
@@ -109,11 +110,11 @@ class Decoding {
   }
 
   /**
-   * A chunk from the socket, decoded with `onRecord` (see feed()) unless
+   * A chunk from the socket, decoded for `owner` (see feed()) unless
    * another is being decoded. `streaming`: whether streamed messages have a
    * consumer now (see setStreaming()).
    */
-  push(chunk, streaming, onRecord) {
+  push(chunk, streaming, owner) {
     this.bytesIn += chunk.length
     if (this.#pushing) {
       this.#waiting ??= []
@@ -123,9 +124,9 @@ class Decoding {
     this.#pushing = true
     this.setStreaming(streaming)
     try {
-      this.feed(chunk, onRecord)
+      this.feed(chunk, owner)
       while (this.#waiting !== null && this.#waiting.length > 0) {
-        this.feed(this.#waiting.shift(), onRecord)
+        this.feed(this.#waiting.shift(), owner)
       }
     } finally {
       this.#pushing = false
@@ -134,10 +135,11 @@ class Decoding {
 
   /**
    * Decodes `chunk` (unmasking it in place) and calls
-   * `onRecord(view, head, a, b, c)` for each record, in order; `view` is the
-   * part of the chunk the record's offsets refer to.
+   * `owner[kRecord](view, head, a, b, c)` for each record, in order; `view`
+   * is the part of the chunk the record's offsets refer to. (A method, not
+   * a callback: a closure per socket cost every idle socket memory.)
    */
-  feed(chunk, onRecord) {
+  feed(chunk, owner) {
     if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
     const results = takeResults()
     const [words, bytes] = results
@@ -147,7 +149,7 @@ class Decoding {
         const view = offset === 0 ? chunk : chunk.subarray(offset)
         const consumed = this.#receiver.push(view, bytes)
         for (let i = 0; words[i] !== 0; i += 4)
-          onRecord(view, words[i], words[i + 1], words[i + 2], words[i + 3])
+          owner[kRecord](view, words[i], words[i + 1], words[i + 2], words[i + 3])
         offset += consumed
         if (consumed === 0) break
       }

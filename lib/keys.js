@@ -1,6 +1,7 @@
 'use strict'
 
-// How a Server reaches into the Sockets it opened, beyond their public API.
+// How a Server reaches into the Sockets it opened, beyond their public API,
+// and how a socket's parts call back into it without a closure per socket.
 
 // Server.broadcast() and Server.write() reach a socket's sending side
 // through these: the same encoded frame or shared fragment for many sockets,
@@ -14,5 +15,19 @@ const kStreamShared = Symbol('websockets.streamShared')
 const kTopics = Symbol('websockets.topics')
 // A Server's idle sweep (its `timeout`).
 const kIdle = Symbol('websockets.idle')
+// A Socket fails for a protocol error of the peer (Receiving calls it).
+const kFail = Symbol('websockets.fail')
+// Decoding hands each record of a read to its owner's method of this name.
+const kRecord = Symbol('websockets.record')
 
-module.exports = { kSendFrame, kSendWhole, kShareKey, kCompressed, kStreamShared, kTopics, kIdle }
+module.exports = {
+  kSendFrame,
+  kSendWhole,
+  kShareKey,
+  kCompressed,
+  kStreamShared,
+  kTopics,
+  kIdle,
+  kFail,
+  kRecord,
+}

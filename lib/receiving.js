@@ -6,6 +6,7 @@
 // handshake).
 
 const native = require('./native')
+const { kFail, kRecord } = require('./keys')
 
 const {
   EVENT_MESSAGE,
@@ -23,19 +24,16 @@ class Receiving {
   #decoding
   #pingPong
   #closing
-  #fail
   /** The opcode of the message being received as a stream; 0 between streams. */
   streamOpcode = 0
   /** Data messages received (Socket.stats). */
   messagesIn = 0
 
-  /** `fail(err)`: fails the socket for a protocol error of the peer. */
-  constructor(socket, decoding, pingPong, closing, fail) {
+  constructor(socket, decoding, pingPong, closing) {
     this.#socket = socket
     this.#decoding = decoding
     this.#pingPong = pingPong
     this.#closing = closing
-    this.#fail = fail
   }
 
   /** A chunk from the source. */
@@ -44,10 +42,11 @@ class Receiving {
     // Messages stream only when someone consumes streams: a 'stream:start'
     // listener, or a reader of the readable side (data, readable, pipe).
     const streaming = socket.listenerCount('stream:start') > 0 || socket.readableFlowing !== null
-    this.#decoding.push(chunk, streaming, this.#record)
-  }
+    this.#decoding.push(chunk, streaming, this)
+  };
 
-  #record = (buf, head, a, b, c) => {
+  /** A record of a read (see Decoding.feed). */
+  [kRecord](buf, head, a, b, c) {
     this.#socket._order(this.#decoding.item(buf, head, a, b, c))
   }
 
@@ -81,7 +80,7 @@ class Receiving {
         this.#closing.received(code, data)
         break
       case EVENT_ERROR:
-        this.#fail(data)
+        this.#socket[kFail](data)
         break
       default:
         break

@@ -26,6 +26,7 @@ const {
   kStreamShared,
   kTopics,
   kIdle,
+  kFail,
 } = require('./keys')
 
 // After our close frame, how long to wait for the peer's before destroying
@@ -63,7 +64,9 @@ class Socket extends OrderedDuplex {
   #receiving
 
   // outgoing
-  #pipeIn
+  // The writable side's state, made when first written or piped to (most
+  // sockets never are): null until then.
+  #pipeIn = null
   #pingPong
   // send() or stream() answered false while open: 'drain' is owed.
   #owesDrain = false
@@ -118,11 +121,8 @@ class Socket extends OrderedDuplex {
     source.on('error', ignoreError)
     source.on('close', this.#onSourceClose)
     source.on('drain', this.#settleDrain)
-    this.#pipeIn = new PipeIn(this, source, this.#sending, this.#closing)
     this.#pingPong = new PingPong(this, source, this.#sending, this.#closing, this.#maskFlag)
-    this.#receiving = new Receiving(this, this.#decoding, this.#pingPong, this.#closing, (err) =>
-      this.#fail(err),
-    )
+    this.#receiving = new Receiving(this, this.#decoding, this.#pingPong, this.#closing)
     this._listen(this.#receiving.onData)
     this.on('pipe', Socket.#onPipe)
     this.on('unpipe', Socket.#onUnpipe)
@@ -132,11 +132,11 @@ class Socket extends OrderedDuplex {
   // Shared by all Sockets (EventEmitter calls them with the socket as
   // `this`): a closure per socket each cost every idle socket memory.
   static #onPipe = function onPipe() {
-    this.#pipeIn.piped()
+    this.#writableSide().piped()
   }
 
   static #onUnpipe = function onUnpipe() {
-    this.#pipeIn.unpiped(this.#receiving.streamOpcode)
+    this.#writableSide().unpiped(this.#receiving.streamOpcode)
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as in ws. */
@@ -270,6 +270,11 @@ class Socket extends OrderedDuplex {
    * A Server's idle sweep: closed with 1001 once `sweeps` sweeps in a row
    * found no bytes carried either way.
    */
+  /** A protocol error of the peer (Receiving). */
+  [kFail](err) {
+    this.#fail(err)
+  }
+
   [kIdle](sweeps) {
     const traffic = this.#decoding.bytesIn + this.#sending.bytesOut
     if (traffic !== this.#traffic) {
@@ -342,12 +347,16 @@ class Socket extends OrderedDuplex {
     return ok
   }
 
+  #writableSide() {
+    return (this.#pipeIn ??= new PipeIn(this, this.#source, this.#sending, this.#closing))
+  }
+
   _write(chunk, encoding, callback) {
-    this.#pipeIn.write(chunk, callback, this.#receiving.streamOpcode)
+    this.#writableSide().write(chunk, callback, this.#receiving.streamOpcode)
   }
 
   _final(callback) {
-    this.#pipeIn.final(callback)
+    this.#writableSide().final(callback)
   }
 
   // ---------------------------------------------------------------- closing
@@ -358,7 +367,7 @@ class Socket extends OrderedDuplex {
     if (abort) this.#source.destroy()
     // Only listeners of the user's count: a pipe into us adds its own, which
     // would destroy us with the error and make it uncaught.
-    if (this.listenerCount('error') > this.#pipeIn.incomingPipes) this.emit('error', err)
+    if (this.listenerCount('error') > (this.#pipeIn?.incomingPipes ?? 0)) this.emit('error', err)
   }
 
   #onSourceClose = () => {
@@ -369,7 +378,7 @@ class Socket extends OrderedDuplex {
     const source = this.#source
     this._unlisten(this.#receiving.onData)
     this.#pingPong.sourceClosed()
-    this.#pipeIn.sourceClosed()
+    this.#pipeIn?.sourceClosed()
     source.removeListener('end', endToo)
     source.removeListener('error', ignoreError)
     source.removeListener('close', this.#onSourceClose)

@@ -6,6 +6,7 @@ const Decoding = require('./decoding')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
 const { HEADROOM, writeFrame } = require('./frames')
 const { checkSource, checkObject, checkBoolean, checkOpcode } = require('./checks')
+const { kRecord } = require('./keys')
 
 const {
   EVENT_HEAD,
@@ -145,10 +146,11 @@ class Stream extends OrderedDuplex {
   }
 
   #onData(chunk) {
-    if (!this.#failed) this.#decoding.feed(chunk, this.#record)
+    if (!this.#failed) this.#decoding.feed(chunk, this)
   }
 
-  #record = (buf, first, a, b, c) => {
+  /** A record of a read (see Decoding.feed). */
+  [kRecord](buf, first, a, b, c) {
     switch (first & 0xff) {
       case EVENT_HEAD: {
         const masked = (first & HEAD_MASK) !== 0
