@@ -6,13 +6,12 @@
 
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { Duplex } = require('node:stream')
 
 const { Receiver } = require('ws')
 
 const { Socket } = require('..')
 const native = require('../lib/native')
-const { tcpPair, once } = require('./helpers/pair')
+const { tcpPair, sink, once } = require('./helpers/pair')
 
 const PIECES = [
   'hello wörld ',
@@ -115,14 +114,7 @@ it('a long string is sent as the UTF-8 Node makes of it, lone surrogates as U+FF
     `${text(3000, false)}\ud83d!${text(3000, false)}\ude00\ud83d`,
   ]
   for (const mask of [false, true]) {
-    const written = []
-    const source = new Duplex({
-      read() {},
-      write(chunk, encoding, callback) {
-        written.push(Buffer.from(chunk))
-        callback()
-      },
-    })
+    const source = sink()
     const ws = new Socket(source, { mask })
     for (const s of strings) ws.send(s)
     ws.stream(text(4000, false))
@@ -132,7 +124,7 @@ it('a long string is sent as the UTF-8 Node makes of it, lone surrogates as U+FF
     receiver.on('message', (data, isBinary) => got.push([data, isBinary]))
     receiver.on('error', (err) => got.push(err))
     await new Promise((resolve) => setImmediate(resolve))
-    receiver.write(Buffer.concat(written))
+    receiver.write(source.bytes())
     const expected = [...strings, text(4000, false)].map((s) => Buffer.from(s))
     expect(got.map(([data]) => Buffer.isBuffer(data) && data)).toEqual(expected)
     expect(got.every(([, isBinary]) => isBinary === false)).toBe(true)

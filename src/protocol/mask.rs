@@ -8,13 +8,7 @@
 /// data with octet at index i modulo 4 of the masking key" (§5.3).
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
     let phase = phase & 3;
-    let k = [
-        key[phase],
-        key[(phase + 1) & 3],
-        key[(phase + 2) & 3],
-        key[(phase + 3) & 3],
-    ];
-    let wide = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
+    let (k, wide) = rotated(key, phase);
     let mut words = buf.chunks_exact_mut(8);
     for word in &mut words {
         let mut bytes = [0u8; 8];
@@ -28,6 +22,20 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) -> usize {
     (phase + buf.len()) & 3
 }
 
+/// `key` started at byte `phase` (0..=3), and that twice over as a word.
+fn rotated(key: [u8; 4], phase: usize) -> ([u8; 4], u64) {
+    let k = [
+        key[phase],
+        key[(phase + 1) & 3],
+        key[(phase + 2) & 3],
+        key[(phase + 3) & 3],
+    ];
+    (
+        k,
+        u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]),
+    )
+}
+
 /// Writes `src` masked with `key` (from key byte `phase`) into `dst` and
 /// returns the phase after it: what a copy and then [`apply_mask`] give, in
 /// one pass over the payload. Only the shorter of the two lengths is used;
@@ -36,13 +44,7 @@ pub fn mask_copy(src: &[u8], dst: &mut [u8], key: [u8; 4], phase: usize) -> usiz
     let len = src.len().min(dst.len());
     let (src, dst) = (&src[..len], &mut dst[..len]);
     let phase = phase & 3;
-    let k = [
-        key[phase],
-        key[(phase + 1) & 3],
-        key[(phase + 2) & 3],
-        key[(phase + 3) & 3],
-    ];
-    let wide = u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]]);
+    let (k, wide) = rotated(key, phase);
     let mut from = src.chunks_exact(8);
     let mut to = dst.chunks_exact_mut(8);
     for (word, out) in (&mut from).zip(&mut to) {
