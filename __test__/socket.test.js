@@ -502,6 +502,35 @@ describe('Socket', () => {
       expect(sizes.filter((size) => size >= 64 * 1024)).toEqual([])
     })
 
+    // Frames are held in the corked source until the tick's flush, so that
+    // a tick's frames leave in one write; a 1 MiB frame held so made one
+    // connection of a client wait 100-270 ms while the others ran.
+    it("a frame of 256 KiB or more is handed to the socket at once, a small one at the tick's end", async () => {
+      const pair = await tcpPair()
+      const client = new Socket(pair.client, { mask: true })
+      const writes = []
+      const { _write: write, _writev: writev } = pair.client
+      pair.client._write = function spy(chunk, ...rest) {
+        writes.push(chunk.length)
+        return write.call(this, chunk, ...rest)
+      }
+      pair.client._writev = function spy(chunks, ...rest) {
+        writes.push(chunks.reduce((n, { chunk }) => n + chunk.length, 0))
+        return writev.call(this, chunks, ...rest)
+      }
+      try {
+        client.send(Buffer.alloc(100 * 1024, 1))
+        expect(writes).toEqual([])
+        await null
+        expect(writes).toHaveLength(1)
+        client.send(Buffer.alloc(256 * 1024, 2))
+        expect(writes).toHaveLength(2)
+        expect(writes[1]).toBeGreaterThan(256 * 1024)
+      } finally {
+        pair.close()
+      }
+    })
+
     it('never rewrites bytes a stream other than TCP may still hold', async () => {
       // Keeps each written chunk as it was handed over, as an in-memory pair may.
       const kept = []
