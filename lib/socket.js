@@ -266,15 +266,15 @@ class Socket extends OrderedDuplex {
     this.#fail(budgetError(), true)
   }
 
-  /**
-   * A Server's idle sweep: closed with 1001 once `sweeps` sweeps in a row
-   * found no bytes carried either way.
-   */
   /** A protocol error of the peer (Receiving). */
   [kFail](err) {
     this.#fail(err)
   }
 
+  /**
+   * A Server's idle sweep: closed with 1001 once `sweeps` sweeps in a row
+   * found no bytes carried either way.
+   */
   [kIdle](sweeps) {
     const traffic = this.#decoding.bytesIn + this.#sending.bytesOut
     if (traffic !== this.#traffic) {
