@@ -51,35 +51,30 @@ pub fn utf16_of_at_least(utf8: &[u8], min_units: usize) -> Option<Vec<u16>> {
     Some(out)
 }
 
-/// The UTF-8 length of `units` (a JavaScript string's UTF-16), and whether
-/// they are well-formed. Each lone surrogate counts as U+FFFD (3 bytes), the
-/// character Node's encoder (and the WHATWG Encoding standard) puts there.
-#[must_use]
-pub fn utf8_len_of_utf16(units: &[u16]) -> (usize, bool) {
-    if simdutf::validate_utf16(units) {
-        return (simdutf::utf8_length_from_utf16(units), true);
-    }
-    let len = char::decode_utf16(units.iter().copied())
-        .map(|c| c.map_or(char::REPLACEMENT_CHARACTER.len_utf8(), char::len_utf8))
-        .sum();
-    (len, false)
-}
-
-/// Appends the UTF-8 of `units` to `out`, lone surrogates as U+FFFD;
-/// `well_formed` as [`utf8_len_of_utf16`] said.
-pub fn push_utf16_as_utf8(units: &[u16], well_formed: bool, out: &mut Vec<u8>) {
-    if !well_formed {
-        for c in char::decode_utf16(units.iter().copied()) {
-            let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
-            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-        }
-        return;
+/// `prefix(n)` with the UTF-8 of `units` (a JavaScript string's UTF-16)
+/// appended, where `n` is that UTF-8's length: the caller puts what goes
+/// before it (a frame header) and sizes the Vec once. Each lone surrogate
+/// becomes U+FFFD (3 bytes), the character Node's encoder (and the WHATWG
+/// Encoding standard) puts there. Counts once and converts once.
+///
+/// # Errors
+/// `prefix`'s.
+pub fn utf8_of_utf16_after<E>(
+    units: &[u16],
+    prefix: impl FnOnce(usize) -> Result<Vec<u8>, E>,
+) -> Result<Vec<u8>, E> {
+    if !simdutf::validate_utf16(units) {
+        let lossy = String::from_utf16_lossy(units);
+        let mut out = prefix(lossy.len())?;
+        out.extend_from_slice(lossy.as_bytes());
+        return Ok(out);
     }
     let len = simdutf::utf8_length_from_utf16(units);
+    let mut out = prefix(len)?;
     out.reserve(len);
     let at = out.len();
-    // SAFETY: `units` is well-formed UTF-16 (the caller validated it), whose
-    // UTF-8 is exactly `len` bytes; `reserve` made room for `len` bytes after
+    // SAFETY: `units` is well-formed UTF-16 (validated above), whose UTF-8
+    // is exactly `len` bytes; `reserve` made room for `len` bytes after
     // `at`, where the conversion writes.
     let written = unsafe {
         simdutf::convert_valid_utf16_to_utf8(units.as_ptr(), units.len(), out.as_mut_ptr().add(at))
@@ -87,6 +82,7 @@ pub fn push_utf16_as_utf8(units: &[u16], well_formed: bool, out: &mut Vec<u8>) {
     // SAFETY: the conversion initialized `written` bytes after `at`, within
     // the reserved room (`min` keeps it there even if it ever said more).
     unsafe { out.set_len(at + written.min(len)) };
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -113,14 +109,18 @@ mod tests {
         cases.push(broken);
         for units in cases {
             let expected = String::from_utf16_lossy(&units);
-            let (len, well_formed) = utf8_len_of_utf16(&units);
-            assert_eq!(len, expected.len(), "{units:x?}");
-            assert_eq!(well_formed, String::from_utf16(&units).is_ok());
-            let mut out = b"xy".to_vec();
-            push_utf16_as_utf8(&units, well_formed, &mut out);
+            let out = utf8_of_utf16_after(&units, |len| {
+                assert_eq!(len, expected.len(), "{units:x?}");
+                Ok::<_, ()>(b"xy".to_vec())
+            })
+            .unwrap();
             assert_eq!(&out[..2], b"xy");
             assert_eq!(&out[2..], expected.as_bytes(), "{units:x?}");
         }
+        assert_eq!(
+            utf8_of_utf16_after(&[0x61], |_| Err::<Vec<u8>, _>(7)),
+            Err(7)
+        );
     }
 
     const SAMPLES: &[&str] = &[

@@ -149,14 +149,6 @@ pub fn frame_from(mut buf: BufferSlice, src: BufferSlice, flags: u32) -> i32 {
     run(&mut buf).map_or_else(|e| e, |start| i32::try_from(start).unwrap_or(ERR_NO_ROOM))
 }
 
-/// Scratch kept between calls above this many code units is released.
-const KEEP_UNITS: usize = 1 << 20;
-
-thread_local! {
-    // A string's UTF-16 while it is framed: strings are framed one at a time.
-    static STRING_UNITS: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
-}
-
 /// A whole frame for `string`, its UTF-8 as the payload (lone surrogates
 /// as U+FFFD, as Node's encoder writes them), or a negative `ERR_*`.
 /// Node's `Buffer.byteLength` and `write` read a two-byte string 2.5-6 times
@@ -180,7 +172,7 @@ pub fn text_frame(env: &Env, string: JsString, flags: u32) -> napi::Result<Eithe
     if status != sys::Status::napi_ok {
         return Err(napi::Error::from_status(napi::Status::from(status)));
     }
-    STRING_UNITS.with_borrow_mut(|scratch| {
+    super::text::with_units(|scratch| {
         scratch.clear();
         scratch.reserve(units + 1);
         let mut copied = 0usize;
@@ -208,9 +200,6 @@ pub fn text_frame(env: &Env, string: JsString, flags: u32) -> napi::Result<Eithe
             flags & FLAG_RSV1 != 0,
             mask,
         );
-        if scratch.capacity() > KEEP_UNITS {
-            *scratch = Vec::new();
-        }
         Ok(framed.map_or_else(
             |e| Either::B(encode_error(e)),
             |frame| Either::A(frame.into()),

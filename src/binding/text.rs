@@ -1,8 +1,8 @@
 //! Text payloads to JS strings through `crate::text` rather than Node's
 //! `Buffer#toString`, which costs 3-4 times more for non-ASCII text. (The
-//! other way, JS string to UTF-8, stays Node's: reading a string's UTF-16
-//! out through napi costs as much as Node's own encoder, measured. Echoes and
-//! relays skip it altogether: see `lib/text.js`.)
+//! other way, a string's UTF-16 read out and framed as UTF-8, is
+//! `sender::text_frame`, which borrows the same scratch: `with_units`.
+//! Echoes and relays skip it altogether: see `lib/text.js`.)
 //!
 //! Large strings are external: V8 puts every string past 128 KiB in its own
 //! freshly mapped pages, and faulting those in cost more than the
@@ -32,8 +32,21 @@ const KEEP_UNITS: usize = 1 << 20;
 const EXTERNAL_MIN: usize = 128 * 1024 - 32;
 
 thread_local! {
-    // One UTF-16 scratch buffer for all sockets: strings are built one at a time.
+    // One UTF-16 scratch buffer for all sockets: strings are built (or read
+    // out) one at a time.
     static UNITS: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with the shared UTF-16 scratch, which is released afterwards
+/// when it grew past `KEEP_UNITS`.
+pub(super) fn with_units<R>(f: impl FnOnce(&mut Vec<u16>) -> R) -> R {
+    UNITS.with_borrow_mut(|units| {
+        let result = f(units);
+        if units.capacity() > KEEP_UNITS {
+            *units = Vec::new();
+        }
+        result
+    })
 }
 
 /// `node_api_create_external_string_latin1` or `_utf16` (`node_api.h`).
@@ -146,17 +159,13 @@ pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsStrin
     if ascii {
         return env.create_string_latin1(bytes);
     }
-    UNITS.with_borrow_mut(|units| {
-        let string = if utf8_to_utf16(bytes, units) {
+    with_units(|units| {
+        if utf8_to_utf16(bytes, units) {
             env.create_string_utf16(units.as_slice())
         } else {
             // Never for a validated payload; still a string, not a panic.
             env.create_string(String::from_utf8_lossy(bytes))
-        };
-        if units.capacity() > KEEP_UNITS {
-            *units = Vec::new();
         }
-        string
     })
 }
 

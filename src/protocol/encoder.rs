@@ -4,7 +4,7 @@ use super::close::MAX_CONTROL_PAYLOAD;
 use super::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
 use super::mask::{apply_mask, mask_copy};
 use super::opcode::Opcode;
-use crate::text::{push_utf16_as_utf8, utf8_len_of_utf16};
+use crate::text::utf8_of_utf16_after;
 
 /// Why a frame could not be encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,13 +101,15 @@ pub fn frame_utf16(
     rsv1: bool,
     mask: Option<[u8; 4]>,
 ) -> Result<Vec<u8>, EncodeError> {
-    let (len, well_formed) = utf8_len_of_utf16(units);
-    let header = header_of(len, opcode, fin, rsv1, mask)?;
-    let mut head = [0u8; MAX_HEADER_LEN];
-    let head_len = encode_header(&header, &mut head);
-    let mut out = Vec::with_capacity(head_len + len);
-    out.extend_from_slice(&head[..head_len]);
-    push_utf16_as_utf8(units, well_formed, &mut out);
+    let mut head_len = 0;
+    let mut out = utf8_of_utf16_after(units, |len| {
+        let header = header_of(len, opcode, fin, rsv1, mask)?;
+        let mut head = [0u8; MAX_HEADER_LEN];
+        head_len = encode_header(&header, &mut head);
+        let mut out = Vec::with_capacity(head_len + len);
+        out.extend_from_slice(&head[..head_len]);
+        Ok(out)
+    })?;
     if let Some(key) = mask {
         apply_mask(&mut out[head_len..], key, 0);
     }
