@@ -366,6 +366,20 @@ describe('Socket', () => {
       expect(Buffer.concat(streamed).toString()).toBe('1234567890')
     })
 
+    // The decoder is made by a socket's first read, from limits that sockets
+    // made with the same ones share.
+    it('each socket keeps its own limits, however sockets with other limits are made in between', async () => {
+      const pairs = [memoryPair(), memoryPair(), memoryPair()]
+      const sockets = [8, 64, 8].map((maxPayload, i) => new Socket(pairs[i][0], { maxPayload }))
+      const [small, large, small2] = sockets
+      const errors = [once(small, 'error'), once(small2, 'error')]
+      const got = once(large, 'message')
+      for (const [, peer] of pairs) peer.write(wsFrame(0x1, 'sixteen bytes!!!', { mask: true }))
+      expect(await got).toEqual(['sixteen bytes!!!'])
+      for (const error of errors) expect((await error)[0].closeCode).toBe(1009)
+      for (const ws of sockets) ws.terminate()
+    })
+
     it('with streamThreshold Infinity delivers fragmented messages whole', async () => {
       const [a, b] = memoryPair()
       const server = new Socket(a, { streamThreshold: Infinity })
@@ -500,6 +514,51 @@ describe('Socket', () => {
       expect(seen).toEqual(texts(2000))
       // Without reuse: 6 slabs of 64 KiB, both sides together.
       expect(sizes.filter((size) => size >= 64 * 1024)).toEqual([])
+    })
+
+    // Sizes a send asks of Buffer.allocUnsafe while `send` runs.
+    const allocatedBy = (send) => {
+      const allocUnsafe = jest.spyOn(Buffer, 'allocUnsafe')
+      try {
+        send()
+        return allocUnsafe.mock.calls.map(([size]) => size)
+      } finally {
+        allocUnsafe.mockRestore()
+      }
+    }
+
+    it('a socket takes a slab the size of what it sends, not 64 KiB for one 5 KiB message', async () => {
+      const pair = await tcpPair()
+      const server = new Socket(pair.server)
+      try {
+        const sizes = allocatedBy(() => server.send(Buffer.alloc(5000, 1)))
+        expect(sizes.filter((size) => size >= 5000)).toEqual([8192])
+      } finally {
+        pair.close()
+      }
+    })
+
+    it('a socket that falls quiet lets its slab go; one that keeps sending keeps it', async () => {
+      const quietPair = await tcpPair()
+      const busyPair = await tcpPair()
+      const quiet = new Socket(quietPair.server)
+      const busy = new Socket(busyPair.server)
+      try {
+        quiet.send('welcome')
+        busy.send('welcome')
+        await null
+        // The sweep runs each second; a slab goes after a whole sweep without sends.
+        for (let i = 0; i < 8; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          busy.send('tick')
+        }
+        await null
+        expect(allocatedBy(() => quiet.send('again'))).toEqual([128])
+        expect(allocatedBy(() => busy.send('again'))).toEqual([])
+      } finally {
+        quietPair.close()
+        busyPair.close()
+      }
     })
 
     // Frames are held in the corked source until the tick's flush, so that

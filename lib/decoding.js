@@ -35,8 +35,19 @@ const takeResults = () => {
   return [words, Buffer.from(words.buffer)]
 }
 
+// The last Receiver arguments seen: a Server's sockets share one array.
+let lastConfig = []
+const configOf = (...config) => {
+  if (config.some((value, i) => value !== lastConfig[i])) lastConfig = config
+  return lastConfig
+}
+
 class Decoding {
-  #receiver
+  // The native Receiver, made by the first read: an idle socket (one that
+  // is only written to) costs no native state (see benches/e2e/idle.js).
+  #receiver = null
+  // Its arguments: [mode, maxPayload, streamThreshold, maxFragments].
+  #config
   #streaming = true
   // A record's listener made the peer write to us synchronously (an
   // in-memory pair): its chunks wait for the current push, to keep order.
@@ -48,12 +59,19 @@ class Decoding {
 
   /** `mode`: 0 server messages, 1 client messages, 2 frames (see native Receiver). */
   constructor(mode, maxPayload, streamThreshold, maxFragments) {
-    this.#receiver = new native.Receiver(mode, maxPayload, streamThreshold, maxFragments)
+    this.#config = configOf(mode, maxPayload, streamThreshold, maxFragments)
+  }
+
+  #native() {
+    if (this.#receiver !== null) return this.#receiver
+    const receiver = new native.Receiver(...this.#config)
+    if (!this.#streaming) receiver.setStreaming(false)
+    return (this.#receiver = receiver)
   }
 
   /** permessage-deflate was agreed (`agreement` from the handshake); `mode` as in the constructor. */
   setInflate(agreement, mode) {
-    this.#receiver.setInflate(agreement, mode)
+    this.#native().setInflate(agreement, mode)
   }
 
   /**
@@ -63,12 +81,12 @@ class Decoding {
   setStreaming(streaming) {
     if (streaming === this.#streaming) return
     this.#streaming = streaming
-    this.#receiver.setStreaming(streaming)
+    this.#receiver?.setStreaming(streaming)
   }
 
   /** Bytes held for messages being assembled (see native Receiver). */
   get buffered() {
-    return this.#receiver.buffered
+    return this.#receiver === null ? 0 : this.#receiver.buffered
   }
 
   /** The next payload a BUFFERED record announced. */
@@ -141,13 +159,14 @@ class Decoding {
    */
   feed(chunk, owner) {
     if (!Buffer.isBuffer(chunk)) chunk = Buffer.from(chunk)
+    const receiver = this.#native()
     const results = takeResults()
     const [words, bytes] = results
     try {
       let offset = 0
       while (offset < chunk.length) {
         const view = offset === 0 ? chunk : chunk.subarray(offset)
-        const consumed = this.#receiver.push(view, bytes)
+        const consumed = receiver.push(view, bytes)
         for (let i = 0; words[i] !== 0; i += 4)
           owner[kRecord](view, words[i], words[i + 1], words[i + 2], words[i + 3])
         offset += consumed

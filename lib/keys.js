@@ -19,6 +19,14 @@ const kIdle = Symbol('websockets.idle')
 const kFail = Symbol('websockets.fail')
 // Decoding hands each record of a read to its owner's method of this name.
 const kRecord = Symbol('websockets.record')
+// On a source: the socket over it. Its listeners are shared by all sockets
+// and find their socket here, through its methods of the names below.
+const kOwner = Symbol('websockets.owner')
+const kSourceData = Symbol('websockets.sourceData')
+const kSourceClosed = Symbol('websockets.sourceClosed')
+const kSettleDrain = Symbol('websockets.settleDrain')
+// A Socket's PingPong, made on first use.
+const kPingPong = Symbol('websockets.pingPong')
 
 module.exports = {
   kSendFrame,
@@ -30,4 +38,9 @@ module.exports = {
   kIdle,
   kFail,
   kRecord,
+  kOwner,
+  kSourceData,
+  kSourceClosed,
+  kSettleDrain,
+  kPingPong,
 }

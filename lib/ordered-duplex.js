@@ -1,9 +1,16 @@
 'use strict'
 
 const { Duplex } = require('node:stream')
+const { kOwner, kSourceData } = require('./keys')
 
 // The empty queue every socket shares until it has something to queue.
 const NONE = Object.freeze([])
+
+// The source's 'data' listener, shared by all sockets (the source is
+// `this`): a closure per socket cost every idle socket memory.
+function onSourceData(chunk) {
+  this[kOwner][kSourceData](chunk)
+}
 
 /**
  * A Duplex over a source whose incoming events must stay in order with the
@@ -26,14 +33,16 @@ class OrderedDuplex extends Duplex {
   }
 
   /**
-   * Listens for the source's bytes, but lets them flow only from the next
-   * turn of the event loop: whoever created us attaches listeners first,
-   * also after an `await` (a flowing source first emits on
-   * process.nextTick, which runs before promise continuations, so a message
-   * that came with the handshake would otherwise reach no listener).
+   * Listens for the source's bytes (handed to our [kSourceData] method), but
+   * lets them flow only from the next turn of the event loop: whoever
+   * created us attaches listeners first, also after an `await` (a flowing
+   * source first emits on process.nextTick, which runs before promise
+   * continuations, so a message that came with the handshake would
+   * otherwise reach no listener).
    */
-  _listen(onData) {
-    this.#source.on('data', onData)
+  _listen() {
+    this.#source[kOwner] = this
+    this.#source.on('data', onSourceData)
     if (typeof this.#source.pause !== 'function') return
     this.#source.pause()
     setImmediate(() => {
@@ -130,8 +139,9 @@ class OrderedDuplex extends Duplex {
   #drained = null
 
   /** The source closed: it keeps no listener of ours. */
-  _unlisten(onData) {
-    this.#source.removeListener('data', onData)
+  _unlisten() {
+    this.#source.removeListener('data', onSourceData)
+    this.#source[kOwner] = null
     if (this.#drained !== null) this.#source.removeListener('drain', this.#drained)
   }
 

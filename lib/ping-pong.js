@@ -1,7 +1,8 @@
 'use strict'
 
 // A Socket's control traffic of its own: pongs for the peer's pings, and the
-// heartbeat's pings with the pong each one waits for.
+// heartbeat's pings with the pong each one waits for. Made on a socket's
+// first ping, pong or heartbeat (Socket[kPingPong]).
 
 const native = require('./native')
 const { encode } = require('./frames')
@@ -14,18 +15,16 @@ class PingPong {
   #source
   #sending
   #closing
-  #maskFlag
   // The latest ping's body while its pong waits for the source to drain.
   #pending = null
   // A heartbeat ping went out and no pong came since.
   #awaitingPong = false
 
-  constructor(socket, source, sending, closing, maskFlag) {
+  constructor(socket, source, sending, closing) {
     this.#socket = socket
     this.#source = source
     this.#sending = sending
     this.#closing = closing
-    this.#maskFlag = maskFlag
   }
 
   /**
@@ -50,7 +49,7 @@ class PingPong {
       }
       return
     }
-    const pong = encode(PONG | native.FLAG_FIN | this.#maskFlag, data)
+    const pong = encode(PONG | native.FLAG_FIN | this.#sending.maskFlag, data)
     if (!this.#sending.control(pong)) this.#socket._awaitDrain()
   }
 
@@ -66,7 +65,7 @@ class PingPong {
   beat() {
     if (this.#awaitingPong) return false
     this.#awaitingPong = true
-    this.#sending.control(encode(PING | native.FLAG_FIN | this.#maskFlag, ''))
+    this.#sending.control(encode(PING | native.FLAG_FIN | this.#sending.maskFlag, ''))
     return true
   }
 

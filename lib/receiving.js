@@ -6,7 +6,7 @@
 // handshake).
 
 const native = require('./native')
-const { kFail, kRecord } = require('./keys')
+const { kFail, kRecord, kPingPong } = require('./keys')
 
 const {
   EVENT_MESSAGE,
@@ -22,28 +22,26 @@ const {
 class Receiving {
   #socket
   #decoding
-  #pingPong
   #closing
   /** The opcode of the message being received as a stream; 0 between streams. */
   streamOpcode = 0
   /** Data messages received (Socket.stats). */
   messagesIn = 0
 
-  constructor(socket, decoding, pingPong, closing) {
+  constructor(socket, decoding, closing) {
     this.#socket = socket
     this.#decoding = decoding
-    this.#pingPong = pingPong
     this.#closing = closing
   }
 
   /** A chunk from the source. */
-  onData = (chunk) => {
+  receive(chunk) {
     const socket = this.#socket
     // Messages stream only when someone consumes streams: a 'stream:start'
     // listener, or a reader of the readable side (data, readable, pipe).
     const streaming = socket.listenerCount('stream:start') > 0 || socket.readableFlowing !== null
     this.#decoding.push(chunk, streaming, this)
-  };
+  }
 
   /** A record of a read (see Decoding.feed). */
   [kRecord](buf, head, a, b, c) {
@@ -70,10 +68,10 @@ class Receiving {
         socket._afterReaders((this.#emitStop ??= () => this.#stopped()))
         break
       case EVENT_PING:
-        if (!this.#closing.sentClose) this.#pingPong.answer(data)
+        if (!this.#closing.sentClose) this.#socket[kPingPong]().answer(data)
         break
       case EVENT_PONG:
-        this.#pingPong.ponged()
+        this.#socket[kPingPong]().ponged()
         socket.emit('pong', data)
         break
       case EVENT_CLOSE:

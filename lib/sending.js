@@ -56,6 +56,11 @@ class Sending {
     this.#compression = compression
   }
 
+  /** native.FLAG_MASK or 0: whether this side masks its frames. */
+  get maskFlag() {
+    return this.#maskFlag
+  }
+
   /**
    * Sockets with the same key send a whole message as the same bytes
    * (Server.broadcast): `''` when this one does not compress, a key when it

@@ -27,7 +27,12 @@ const {
   kTopics,
   kIdle,
   kFail,
+  kSourceData,
+  kSourceClosed,
+  kSettleDrain,
+  kPingPong,
 } = require('./keys')
+const { listenToSource, unlistenToSource } = require('./source-listeners')
 
 // After our close frame, how long to wait for the peer's before destroying
 // the source (docs/socket.md, `closeTimeout`).
@@ -38,17 +43,6 @@ const CLOSE_TIMEOUT = 30000
 const MAX_BACKPRESSURE = 64 * 1024 * 1024
 
 const { FLAG_MASK } = native
-
-// Source listeners that need no Socket, shared by all (called with the
-// source as `this`): a closure each would cost every socket memory.
-
-/** The peer finished sending; finish our side too so the source closes. */
-function endToo() {
-  if (typeof this.end === 'function' && !this.writableEnded) this.end()
-}
-
-/** A reset or similar: 'close' follows with 1006 unless a close frame came. */
-function ignoreError() {}
 
 /**
  * A message-level WebSocket over any Duplex carrying the bytes after the
@@ -67,7 +61,8 @@ class Socket extends OrderedDuplex {
   // The writable side's state, made when first written or piped to (most
   // sockets never are): null until then.
   #pipeIn = null
-  #pingPong
+  // Pongs owed and the heartbeat's ping: made on first use, like #pipeIn.
+  #pingPong = null
   // send() or stream() answered false while open: 'drain' is owed.
   #owesDrain = false
 
@@ -117,16 +112,12 @@ class Socket extends OrderedDuplex {
     this.#decoding = new Decoding(mode, opts.maxPayload, opts.streamThreshold, opts.maxFragments)
     if (deflate !== undefined) this.#decoding.setInflate(deflate.agreement, mode)
 
-    source.on('end', endToo)
-    source.on('error', ignoreError)
-    source.on('close', this.#onSourceClose)
-    source.on('drain', this.#settleDrain)
-    this.#pingPong = new PingPong(this, source, this.#sending, this.#closing, this.#maskFlag)
-    this.#receiving = new Receiving(this, this.#decoding, this.#pingPong, this.#closing)
-    this._listen(this.#receiving.onData)
+    this.#receiving = new Receiving(this, this.#decoding, this.#closing)
+    this._listen()
+    listenToSource(source)
     this.on('pipe', Socket.#onPipe)
     this.on('unpipe', Socket.#onUnpipe)
-    if (source.destroyed) process.nextTick(this.#onSourceClose)
+    if (source.destroyed) process.nextTick(() => this[kSourceClosed]())
   }
 
   // Shared by all Sockets (EventEmitter calls them with the socket as
@@ -226,12 +217,23 @@ class Socket extends OrderedDuplex {
   }
 
   /** Emits the 'drain' owed to a producer once nothing holds its messages back. */
-  #settleDrain = () => {
+  [kSettleDrain]() {
     if (!this.#owesDrain || this.#sending.streaming || this.#closing.closed) return
     if (this.#source.writableNeedDrain) return
     this.#owesDrain = false
     // When our writable side is full too, the Writable emits 'drain' itself.
     if (!this.writableNeedDrain) this.emit('drain')
+  }
+
+  /** A chunk from the source (see OrderedDuplex._listen). */
+  [kSourceData](chunk) {
+    this.#receiving.receive(chunk)
+  }
+
+  [kPingPong]() {
+    const made = this.#pingPong
+    if (made !== null) return made
+    return (this.#pingPong = new PingPong(this, this.#source, this.#sending, this.#closing))
   }
 
   /** Sends a ping; its body may be at most 125 bytes. */
@@ -289,7 +291,7 @@ class Socket extends OrderedDuplex {
   [kBeat]() {
     if (!this.#closing.canSend) return
     // The peer is presumed gone: it would not read a close frame either.
-    if (!this.#pingPong.beat()) this.#fail(heartbeatError(), true)
+    if (!this[kPingPong]().beat()) this.#fail(heartbeatError(), true)
   }
 
   /** Sends an already encoded frame (the same bytes for many sockets). */
@@ -343,7 +345,7 @@ class Socket extends OrderedDuplex {
 
   #endStream() {
     const [ok, hadBacklog] = this.#sending.end()
-    if (hadBacklog) queueMicrotask(this.#settleDrain)
+    if (hadBacklog) queueMicrotask(() => this[kSettleDrain]())
     return ok
   }
 
@@ -370,19 +372,15 @@ class Socket extends OrderedDuplex {
     if (this.listenerCount('error') > (this.#pipeIn?.incomingPipes ?? 0)) this.emit('error', err)
   }
 
-  #onSourceClose = () => {
+  [kSourceClosed]() {
     if (!this.#closing.sourceClosed()) return
     this.#heartbeat?.delete(this)
     // A closed source may live on (a pool, a test, a reference kept): it
     // keeps none of our listeners, or through them this Socket.
-    const source = this.#source
-    this._unlisten(this.#receiving.onData)
-    this.#pingPong.sourceClosed()
+    this._unlisten()
+    unlistenToSource(this.#source)
+    this.#pingPong?.sourceClosed()
     this.#pipeIn?.sourceClosed()
-    source.removeListener('end', endToo)
-    source.removeListener('error', ignoreError)
-    source.removeListener('close', this.#onSourceClose)
-    source.removeListener('drain', this.#settleDrain)
     this._releaseHeld()
     this.push(null)
     this.emit('close', this.#closing.code, this.#closing.reason)

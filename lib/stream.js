@@ -6,7 +6,7 @@ const Decoding = require('./decoding')
 const { WebSocketError, invalidType, invalidValue } = require('./errors')
 const { HEADROOM, writeFrame } = require('./frames')
 const { checkSource, checkObject, checkBoolean, checkOpcode } = require('./checks')
-const { kRecord } = require('./keys')
+const { kRecord, kSourceData } = require('./keys')
 
 const {
   EVENT_HEAD,
@@ -77,7 +77,7 @@ class Stream extends OrderedDuplex {
     this.#source = source
     this.#mask = options.mask === true
     this.#opcode = options.opcode ?? 1
-    this._listen((chunk) => this.#onData(chunk))
+    this._listen()
     source.on('end', () => this.push(null))
     source.on('error', (err) => this.destroy(err))
     source.on('close', () => this.destroy())
@@ -145,7 +145,8 @@ class Stream extends OrderedDuplex {
     this.#source.end(callback)
   }
 
-  #onData(chunk) {
+  /** A chunk from the source (see OrderedDuplex._listen). */
+  [kSourceData](chunk) {
     if (!this.#failed) this.#decoding.feed(chunk, this)
   }
 

@@ -87,7 +87,8 @@ async function measure(lib, port) {
       ...(await Promise.all(Array.from({ length: Math.min(500, N - i) }, () => open(port)))),
     )
   }
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  // Past two slab sweeps (lib/outbox.js): what a quiet socket holds.
+  await new Promise((resolve) => setTimeout(resolve, 2500))
   const after = await ask()
   for (const s of [...warm, ...sockets]) s.destroy()
   child.kill('SIGTERM')
