@@ -17,7 +17,6 @@ const CLOSED = 3
 class Closing {
   #source
   #sending
-  #masked
   #timeout
   #sentClose = false
   #receivedClose = false
@@ -29,11 +28,10 @@ class Closing {
   code = ABNORMAL
   reason = ''
 
-  /** `sending`: the socket's Sending; `masked`: we are the client; `timeout`: ms to wait for the peer's close. */
-  constructor(source, sending, masked, timeout) {
+  /** `sending`: the socket's Sending (which knows whether we mask); `timeout`: ms to wait for the peer's close. */
+  constructor(source, sending, timeout) {
     this.#source = source
     this.#sending = sending
-    this.#masked = masked
     this.#timeout = timeout
   }
 
@@ -80,10 +78,12 @@ class Closing {
     const echo = native.closeFrame(
       code === 1005 ? undefined : code,
       code === 1005 ? undefined : reason,
-      this.#masked,
+      this.#sending.maskFlag !== 0,
     )
     this.send(
-      typeof echo === 'number' ? native.closeFrame(undefined, undefined, this.#masked) : echo,
+      typeof echo === 'number'
+        ? native.closeFrame(undefined, undefined, this.#sending.maskFlag !== 0)
+        : echo,
     )
   }
 
@@ -96,7 +96,8 @@ class Closing {
     // and the sends waiting behind it are dropped; the close frame follows
     // the messages already sent.
     this.#sending.stop()
-    if (!this.#sentClose) this.send(native.closeFrame(err.closeCode, err.message, this.#masked))
+    if (!this.#sentClose)
+      this.send(native.closeFrame(err.closeCode, err.message, this.#sending.maskFlag !== 0))
     else this.#source.end()
   }
 

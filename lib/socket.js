@@ -52,7 +52,6 @@ class Socket extends OrderedDuplex {
   #source
   #decoding
   #sending
-  #maskFlag
   #settings
 
   #receiving
@@ -90,20 +89,15 @@ class Socket extends OrderedDuplex {
     const opts = checkSocketOptions(options)
     super(source, { emitClose: false, allowHalfOpen: true })
     this.#source = source
-    this.#maskFlag = opts.mask ? FLAG_MASK : 0
     this.#settings = negotiated.get(source) ?? null
     this.#remoteAddress = source.remoteAddress
     this.#remotePort = source.remotePort
     // A client (mask: true) expects unmasked frames, a server masked ones.
     const mode = opts.mask ? 1 : 0
     const deflate = this.#settings?.[kDeflate]
-    this.#sending = new Sending(source, this.#maskFlag, opts.opcode, compressionOf(deflate, mode))
-    this.#closing = new Closing(
-      source,
-      this.#sending,
-      this.#maskFlag !== 0,
-      opts.closeTimeout ?? CLOSE_TIMEOUT,
-    )
+    const maskFlag = opts.mask ? FLAG_MASK : 0
+    this.#sending = new Sending(source, maskFlag, opts.opcode, compressionOf(deflate, mode))
+    this.#closing = new Closing(source, this.#sending, opts.closeTimeout ?? CLOSE_TIMEOUT)
     this.#maxBackpressure = opts.maxBackpressure ?? MAX_BACKPRESSURE
     if (opts.heartbeat > 0) {
       this.#heartbeat = new Heartbeat(opts.heartbeat)
@@ -238,7 +232,7 @@ class Socket extends OrderedDuplex {
 
   /** Sends a ping; its body may be at most 125 bytes. */
   ping(message = '') {
-    const frame = pingFrame(message, this.#maskFlag)
+    const frame = pingFrame(message, this.#sending.maskFlag)
     if (!this.#closing.canSend) return false
     return this.#sending.control(frame)
   }
@@ -248,7 +242,7 @@ class Socket extends OrderedDuplex {
    * or `close(code, reason)`; a second call does nothing.
    */
   close(code, reason) {
-    const frame = closeFrame(code, reason, this.#maskFlag !== 0)
+    const frame = closeFrame(code, reason, this.#sending.maskFlag !== 0)
     if (!this.#closing.canSend) return
     this.#closing.send(frame)
   }
@@ -303,7 +297,7 @@ class Socket extends OrderedDuplex {
   /** Sends a whole data message with frame `flags` (no mask), compressed as this socket does. */
   [kSendWhole](flags, data) {
     if (!this.#canQueue()) return false
-    return this.#sending.whole(flags | this.#maskFlag, data)
+    return this.#sending.whole(flags | this.#sending.maskFlag, data)
   }
 
   /** See Sending.shareKey. */
