@@ -8,7 +8,9 @@
 // two sides PAIRS times (A B A B ...), each run on a fresh process, the
 // measured process pinned to CPU 0 and its peer to CPU 1 (when taskset and 2
 // CPUs exist). Prints medians and the median of the per-pair ratios
-// (ours/ws, min-max), with the measured process's peak RSS beside each rate.
+// (ours/ws, min-max), with the measured process's peak RSS beside each rate
+// and its CPU time per message (a process that waits on its peer shows a
+// rate its CPU does not explain: medium leaves both servers partly idle).
 //
 // Settings: PAIRS (default 3), SCENARIOS (names, space-separated), ROLE
 // (server, client or both), LIMIT (seconds per run, default 20), JSON=file.
@@ -113,7 +115,9 @@ async function runOnce(sc, side) {
     const server = await startServer(sc[side], port, 0)
     const cpu0 = cpuSeconds(server.child.pid)
     const r = runClient([LOAD, '--url', `ws://127.0.0.1:${port}/`, ...args], 1)
-    r.server_cpu_pct = ((cpuSeconds(server.child.pid) - cpu0) / (r.wall_s || 1)) * 100
+    const cpu = cpuSeconds(server.child.pid) - cpu0
+    r.server_cpu_pct = (cpu / (r.wall_s || 1)) * 100
+    r.cpu_us_per_msg = (cpu / r.ok) * 1e6
     r.peak_rss_kib = peakRss(server.child.pid)
     await stop(server.child)
     return r
@@ -130,6 +134,7 @@ async function runOnce(sc, side) {
     ],
     0,
   )
+  r.cpu_us_per_msg = ((r.client_cpu_pct / 100) * r.wall_s * 1e6) / r.ok
   await stop(echo.child)
   return r
 }
@@ -184,6 +189,8 @@ async function main() {
       rssWs: median(runs.ws.map((r) => r.peak_rss_kib)) / 1024,
       p99Ours: median(runs.ours.map((r) => r.lat_ms_p99)),
       p99Ws: median(runs.ws.map((r) => r.lat_ms_p99)),
+      cpuOurs: median(runs.ours.map((r) => r.cpu_us_per_msg)),
+      cpuWs: median(runs.ws.map((r) => r.cpu_us_per_msg)),
       flag: clientBound ? 'CLIENT-BOUND?' : '',
       // Wire bytes per message byte the server sent (compressed scenarios).
       wireOurs: median(runs.ours.map((r) => r.wire_in / r.payload_in)),
@@ -191,13 +198,14 @@ async function main() {
     })
   }
   console.log(
-    '\n| scenario | role | ours msg/s | ws msg/s | ours/ws (median of pairs, min-max) | peak RSS MiB ours / ws | RTT p99 ms ours / ws | |',
+    '\n| scenario | role | ours msg/s | ws msg/s | ours/ws (median of pairs, min-max) | peak RSS MiB ours / ws | CPU us/msg ours / ws | RTT p99 ms ours / ws | |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const r of rows) {
     console.log(
       `| ${r.name} | ${r.role} | ${fmt(r.ours)} | ${fmt(r.ws)} | **${fmt(r.ratio, 2)}** (${fmt(r.ratioMin, 2)}-${fmt(r.ratioMax, 2)}) | ` +
-        `${fmt(r.rssOurs, 1)} / ${fmt(r.rssWs, 1)} | ${fmt(r.p99Ours, 2)} / ${fmt(r.p99Ws, 2)} | ${r.flag} |`,
+        `${fmt(r.rssOurs, 1)} / ${fmt(r.rssWs, 1)} | ${fmt(r.cpuOurs, 1)} / ${fmt(r.cpuWs, 1)} | ` +
+        `${fmt(r.p99Ours, 2)} / ${fmt(r.p99Ws, 2)} | ${r.flag} |`,
     )
   }
   const compressed = rows.filter((r) => r.name.startsWith('deflate-'))
