@@ -561,6 +561,30 @@ describe('Socket', () => {
       }
     })
 
+    it('a closed socket leaves nothing for the slab sweep to hold: its connection can be collected at once', async () => {
+      const v8 = require('node:v8')
+      const vm = require('node:vm')
+      v8.setFlagsFromString('--expose-gc')
+      const gc = vm.runInNewContext('gc')
+      // Opened, used and closed in a scope of its own, which keeps no reference.
+      const source = await (async () => {
+        const pair = await tcpPair()
+        const ws = new Socket(pair.server)
+        ws.send('welcome')
+        await null
+        const closed = once(ws, 'close')
+        pair.close()
+        await closed
+        return new WeakRef(pair.server)
+      })()
+      // Well within the sweep's second: only the close itself let the slab go.
+      for (let i = 0; i < 5 && source.deref() !== undefined; i++) {
+        await new Promise((resolve) => setImmediate(resolve))
+        gc()
+      }
+      expect(source.deref()).toBeUndefined()
+    })
+
     // Frames are held in the corked source until the tick's flush, so that
     // a tick's frames leave in one write; a 1 MiB frame held so made one
     // connection of a client wait 100-270 ms while the others ran.

@@ -114,7 +114,7 @@ class Closing {
     if (this.#closed) return false
     this.#closed = true
     clearTimeout(this.#timer)
-    this.#sending.stop()
+    this.#sending.sourceClosed()
     return true
   }
 }

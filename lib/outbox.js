@@ -218,6 +218,17 @@ class Outbox {
     Outbox.#sweeper ??= setInterval(Outbox.#sweep, SLAB_SWEEP).unref()
   }
 
+  /**
+   * The target closed: the slab goes now, not at a sweep, which would keep
+   * this Outbox and its closed target a second or two longer.
+   */
+  release() {
+    if (this.#slab === null || this.#count > 0) return
+    this.#slab = null
+    this.#used = 0
+    Outbox.#holding.delete(this)
+  }
+
   /** Drops the slab of each Outbox that queued nothing since the last sweep. */
   static #sweep() {
     for (const outbox of Outbox.#holding) {

@@ -318,6 +318,12 @@ class Sending {
     this.#backlog = NONE
     this.#backlogBytes = 0
   }
+
+  /** The source closed: nothing more goes out, and the slab is let go. */
+  sourceClosed() {
+    this.stop()
+    this.#outbox.release()
+  }
 }
 
 function joined(chunks) {
