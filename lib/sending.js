@@ -18,6 +18,9 @@ const { FLAG_FIN, FLAG_RSV1 } = native
 
 // The empty queue every socket shares until it has something to queue.
 const NONE = Object.freeze([])
+// The payload of empty frames (a stream's final frame): an empty string
+// would go through Outbox's text path, utf8Write included.
+const NO_BYTES = Buffer.alloc(0)
 
 class Sending {
   #source
@@ -293,7 +296,7 @@ class Sending {
     const ok =
       this.#compression !== null
         ? this.#compressedFragments(true)
-        : this.#outbox.push(this.#nextStreamFlags() | FLAG_FIN | this.#maskFlag, '')
+        : this.#outbox.push(this.#nextStreamFlags() | FLAG_FIN | this.#maskFlag, NO_BYTES)
     const backlog = this.#backlog
     this.#backlog = NONE
     this.#backlogBytes = 0
@@ -308,7 +311,7 @@ class Sending {
   empty(echoOpcode) {
     this.messagesOut++
     const opcode = this.#opcode ?? (echoOpcode || BINARY)
-    return this.#outbox.push(opcode | FLAG_FIN | this.#maskFlag, Buffer.alloc(0))
+    return this.#outbox.push(opcode | FLAG_FIN | this.#maskFlag, NO_BYTES)
   }
 
   /** The connection failed or closed: the open stream gets no more frames, nothing waits. */
