@@ -35,6 +35,11 @@ class Closing {
     this.#timeout = timeout
   }
 
+  /** We are the client: our frames are masked. */
+  get #masked() {
+    return this.#sending.maskFlag !== 0
+  }
+
   get readyState() {
     if (this.#closed) return CLOSED
     if (this.#sentClose || this.#receivedClose || this.#failed || this.#terminated) return CLOSING
@@ -78,12 +83,10 @@ class Closing {
     const echo = native.closeFrame(
       code === 1005 ? undefined : code,
       code === 1005 ? undefined : reason,
-      this.#sending.maskFlag !== 0,
+      this.#masked,
     )
     this.send(
-      typeof echo === 'number'
-        ? native.closeFrame(undefined, undefined, this.#sending.maskFlag !== 0)
-        : echo,
+      typeof echo === 'number' ? native.closeFrame(undefined, undefined, this.#masked) : echo,
     )
   }
 
@@ -96,8 +99,7 @@ class Closing {
     // and the sends waiting behind it are dropped; the close frame follows
     // the messages already sent.
     this.#sending.stop()
-    if (!this.#sentClose)
-      this.send(native.closeFrame(err.closeCode, err.message, this.#sending.maskFlag !== 0))
+    if (!this.#sentClose) this.send(native.closeFrame(err.closeCode, err.message, this.#masked))
     else this.#source.end()
   }
 

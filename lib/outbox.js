@@ -223,6 +223,7 @@ class Outbox {
    * this Outbox and its closed target a second or two longer.
    */
   release() {
+    // Safe whatever the target still holds: each write keeps its chunk.
     if (this.#slab === null || this.#count > 0) return
     this.#slab = null
     this.#used = 0
@@ -232,14 +233,8 @@ class Outbox {
   /** Drops the slab of each Outbox that queued nothing since the last sweep. */
   static #sweep() {
     for (const outbox of Outbox.#holding) {
-      if (outbox.#sentSinceSweep || outbox.#count > 0) {
-        outbox.#sentSinceSweep = false
-        continue
-      }
-      // Safe whatever the target still holds: each write keeps its chunk.
-      outbox.#slab = null
-      outbox.#used = 0
-      Outbox.#holding.delete(outbox)
+      if (outbox.#sentSinceSweep) outbox.#sentSinceSweep = false
+      else outbox.release()
     }
     if (Outbox.#holding.size > 0) return
     clearInterval(Outbox.#sweeper)
