@@ -57,6 +57,8 @@ pub fn utf16_of_at_least(utf8: &[u8], min_units: usize) -> Option<Vec<u16>> {
 /// becomes U+FFFD (3 bytes), the character Node's encoder (and the WHATWG
 /// Encoding standard) puts there. Counts once and converts once, validating
 /// as it converts (a separate validation pass cost 20% of the whole).
+/// `prefix` should leave room for `n + CONVERT_SLACK` more bytes, or the
+/// Vec is grown (and its allocation copied) before the conversion.
 ///
 /// # Errors
 /// `prefix`'s.
@@ -91,7 +93,7 @@ pub fn utf8_of_utf16_after<E>(
 }
 
 /// Room past a conversion's exact output (see `utf8_of_utf16_after`).
-const CONVERT_SLACK: usize = 64;
+pub const CONVERT_SLACK: usize = 64;
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@ use super::close::MAX_CONTROL_PAYLOAD;
 use super::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
 use super::mask::{apply_mask, mask_copy};
 use super::opcode::Opcode;
-use crate::text::utf8_of_utf16_after;
+use crate::text::{utf8_of_utf16_after, CONVERT_SLACK};
 
 /// Why a frame could not be encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +106,7 @@ pub fn frame_utf16(
         let header = header_of(len, opcode, fin, rsv1, mask)?;
         let mut head = [0u8; MAX_HEADER_LEN];
         head_len = encode_header(&header, &mut head);
-        let mut out = Vec::with_capacity(head_len + len);
+        let mut out = Vec::with_capacity(head_len + len + CONVERT_SLACK);
         out.extend_from_slice(&head[..head_len]);
         Ok(out)
     })?;
