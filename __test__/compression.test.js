@@ -252,6 +252,64 @@ describe('permessage-deflate against a hostile peer', () => {
     await close()
   })
 
+  it("takes the RFC 7692 §7.2.3 ways to compress a message, final blocks included, as ws's server does", async () => {
+    const hello = (bytes) => Buffer.from(bytes.replace(/ /g, ''), 'hex')
+    // §7.2.3.1 sync-flushed; §7.2.3.4 a block with BFINAL set, then the
+    // header of an empty stored block; §7.2.3.5 two blocks; a whole zlib
+    // stream (what zlib.deflateRawSync makes by default: a final block and
+    // no empty one); §7.2.3.4 again, cut across two frames.
+    const frames = [
+      compressedFrame(0x1, hello('f2 48 cd c9 c9 07 00')),
+      compressedFrame(0x1, hello('f3 48 cd c9 c9 07 00 00')),
+      compressedFrame(0x1, hello('f2 48 05 00 00 00 ff ff ca c9 c9 07 00')),
+      compressedFrame(0x1, zlib.deflateRawSync('Hello, world')),
+      Buffer.concat([
+        wsFrame(0x1, hello('f3 48 cd'), { fin: false, mask: true, rsv1: true }),
+        wsFrame(0x0, hello('c9 c9 07 00 00'), { mask: true }),
+      ]),
+    ]
+    const expected = ['Hello', 'Hello', 'Hello', 'Hello, world', 'Hello']
+    // What `server` delivered by the time the connection closed (the peer
+    // closes it after the last message's echo, or the server on an error).
+    const received = async (server, url) => {
+      const got = []
+      const onMessage = (m, ws) => {
+        got.push(String(m))
+        if (got.length === expected.length) ws.terminate()
+      }
+      server.on('connection', (ws) => ws.on('message', (m) => onMessage(m, ws)))
+      server.on('message', onMessage)
+      server.on('error', () => {})
+      const peer = await rawClient(url)
+      expect(peer.head).toMatch(/Sec-WebSocket-Extensions: permessage-deflate/i)
+      const ended = once(peer.socket, 'close')
+      peer.socket.write(Buffer.concat(frames))
+      await ended
+      return got
+    }
+    const ours = await listening()
+    expect(await received(ours.server, ours.url)).toEqual(expected)
+    await ours.close()
+    const ws = new WebSocket.Server({ port: 0, host: '127.0.0.1', perMessageDeflate: true })
+    await once(ws, 'listening')
+    expect(await received(ws, `ws://127.0.0.1:${ws.address().port}/`)).toEqual(expected)
+    await new Promise((resolve) => ws.close(resolve))
+  })
+
+  it('closes with 1007 on bytes after a final block other than an empty block header', async () => {
+    const { server, url, close } = await listening()
+    const errors = []
+    server.on('error', (err) => errors.push(err))
+    const peer = await rawClient(url)
+    const closed = once(server, 'close')
+    const twoStreams = Buffer.concat([zlib.deflateRawSync('Hello'), zlib.deflateRawSync('world')])
+    peer.socket.write(compressedFrame(0x1, twoStreams))
+    expect((await closed)[0]).toBe(1007)
+    expect(errors[0].code).toBe('WS_ERR_INVALID_COMPRESSED_DATA')
+    peer.socket.destroy()
+    await close()
+  })
+
   it('refuses RSV1 from a peer that did not negotiate the extension with 1002', async () => {
     const { server, url, close } = await listening()
     const peer = await rawClient(url, 'x-unknown')

@@ -27,7 +27,19 @@ pub enum InflateError {
 pub struct Inflater {
     inner: Decompress,
     no_context_takeover: bool,
+    /// The message's data ended with a block marked final (BFINAL), which
+    /// RFC 7692 §7.2.3.4 allows a sender that cannot sync-flush; what may
+    /// follow it in the message is `AFTER_FINAL`.
+    ended: bool,
+    /// Bytes of the message seen after its final block.
+    after_final: usize,
 }
+
+/// What the RFC's example sends after a final block: the header of an empty
+/// stored block (BFINAL 0, BTYPE 00, padding), which the tail appended on
+/// receipt completes. The tail alone after a final block is taken too, as
+/// zlib-based receivers (ws, Python's) take it.
+const AFTER_FINAL: [u8; 1] = [0x00];
 
 impl Inflater {
     /// `_peer_window_bits`: the window the peer agreed to (8..=15), not held
@@ -44,6 +56,8 @@ impl Inflater {
         Self {
             inner: Decompress::new_with_window_bits(false, 15),
             no_context_takeover,
+            ended: false,
+            after_final: 0,
         }
     }
 
@@ -63,15 +77,37 @@ impl Inflater {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), InflateError> {
-        self.run(input, out, limit)?;
+        if self.ended {
+            self.after_final(input)?;
+        } else {
+            self.run(input, out, limit)?;
+        }
         if fin {
-            self.run(&TAIL, out, limit)?;
-            if self.no_context_takeover {
+            if !self.ended {
+                self.run(&TAIL, out, limit)?;
+            }
+            if self.ended {
+                // The stream is over: the next message starts a new one,
+                // whatever was agreed about the context.
+                self.ended = false;
+                self.after_final = 0;
+                self.inner.reset(false);
+            } else if self.no_context_takeover {
                 // Keeps the allocation and the window size.
                 self.inner.reset(false);
             }
         }
         Ok(())
+    }
+
+    /// Checks the bytes that follow the message's final block.
+    fn after_final(&mut self, input: &[u8]) -> Result<(), InflateError> {
+        let at = self.after_final;
+        self.after_final += input.len();
+        match AFTER_FINAL.get(at..self.after_final) {
+            Some(allowed) if allowed == input => Ok(()),
+            _ => Err(InflateError::Corrupt),
+        }
     }
 
     fn run(
@@ -105,9 +141,10 @@ impl Inflater {
             input = &input[consumed.min(input.len())..];
             let progressed = consumed > 0 || out.len() > before_out;
             match status {
-                // A final block ends the stream: bytes after it are not DEFLATE.
-                Status::StreamEnd if !input.is_empty() => return Err(InflateError::Corrupt),
-                Status::StreamEnd => return Ok(()),
+                Status::StreamEnd => {
+                    self.ended = true;
+                    return self.after_final(input);
+                }
                 _ if input.is_empty() && out.len() < out.capacity() => return Ok(()),
                 _ if !progressed && out.len() < out.capacity() => {
                     return Err(InflateError::Corrupt)
@@ -407,5 +444,64 @@ mod tests {
             .inflate(&stored, true, &mut out, 100)
             .unwrap();
         assert_eq!(out, b"Hello");
+        // §7.2.3.5: two DEFLATE blocks in one message.
+        out.clear();
+        let two = [
+            0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
+        ];
+        Inflater::new(15, false)
+            .inflate(&two, true, &mut out, 100)
+            .unwrap();
+        assert_eq!(out, b"Hello");
+    }
+
+    /// §7.2.3.4: a block with BFINAL set, then the header of an empty
+    /// stored block; in one frame or cut anywhere, and the next message
+    /// (compressed the usual way) inflates after it.
+    #[test]
+    fn a_final_block_ends_the_message_and_the_next_starts_afresh() {
+        let bfinal = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+        let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        for takeover in [false, true] {
+            for cut in 0..=bfinal.len() {
+                let mut i = Inflater::new(15, !takeover);
+                let mut out = Vec::new();
+                i.inflate(&bfinal[..cut], false, &mut out, 100).unwrap();
+                i.inflate(&bfinal[cut..], true, &mut out, 100).unwrap();
+                assert_eq!(out, b"Hello", "cut at {cut}");
+                out.clear();
+                i.inflate(&hello, true, &mut out, 100).unwrap();
+                assert_eq!(out, b"Hello", "the message after, cut at {cut}");
+            }
+        }
+        // Without the empty block's header, as zlib-based receivers take it.
+        let mut out = Vec::new();
+        Inflater::new(15, false)
+            .inflate(&bfinal[..7], true, &mut out, 100)
+            .unwrap();
+        assert_eq!(out, b"Hello");
+    }
+
+    #[test]
+    fn anything_else_after_a_final_block_is_corrupt() {
+        let final_block = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        for after in [
+            &[0x01][..],
+            &[0x00, 0x00],
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+        ] {
+            let message = [&final_block[..], after].concat();
+            let mut out = Vec::new();
+            let got = Inflater::new(15, false).inflate(&message, true, &mut out, 100);
+            assert_eq!(got, Err(InflateError::Corrupt), "{after:?}");
+            // Cut after the final block, the verdict is the same.
+            let mut i = Inflater::new(15, false);
+            out.clear();
+            i.inflate(&final_block, false, &mut out, 100).unwrap();
+            assert_eq!(
+                i.inflate(after, true, &mut out, 100),
+                Err(InflateError::Corrupt)
+            );
+        }
     }
 }
