@@ -73,6 +73,32 @@ describe('permessage-deflate with ws as the peer', () => {
     await close()
   })
 
+  it('sends many compressed messages of a tick to many sockets, each whole and in order', async () => {
+    // Small compressed payloads pass through one shared scratch on their
+    // way into each socket's queue, large ones do not: a mix of both, from
+    // strings and from bytes, interleaved across sockets in one tick.
+    const { server, url, close } = await listening()
+    const clients = []
+    for (let i = 0; i < 3; i++) {
+      const opened = once(server, 'open')
+      const client = new WebSocket(url)
+      await once(client, 'open')
+      clients.push([client, (await opened)[0]])
+    }
+    const messages = []
+    for (let i = 0; i < 12; i++) {
+      const text = i % 3 === 0 ? crypto.randomBytes(9000).toString('base64') : json(1500 * i, i)
+      messages.push(i % 2 === 0 ? text : Buffer.from(text))
+    }
+    const received = clients.map(([client]) => collect(client, messages.length))
+    for (const m of messages) for (const [, ws] of clients) ws.send(m)
+    for (const got of await Promise.all(received)) {
+      expect(got.map(String)).toEqual(messages.map(String))
+    }
+    for (const [client] of clients) client.close()
+    await close()
+  })
+
   it('keeps the compression context across messages when both sides agree to', async () => {
     const { server, url, close } = await listening({
       perMessageDeflate: { serverNoContextTakeover: false },

@@ -74,6 +74,12 @@ class Outbox {
     this.#rewinds = target instanceof net.Socket && !target.encrypted
   }
 
+  /**
+   * Payloads up to this many bytes are copied before push() returns, so
+   * they may be views of memory the caller reuses.
+   */
+  static COPIED = SMALL
+
   /** Queues a data frame: `flags` = opcode | native.FLAG_*, `data` a string or Buffer. */
   push(flags, data) {
     if (typeof data === 'string') data = utf8Of(data)

@@ -21,6 +21,13 @@ const NONE = Object.freeze([])
 // The payload of empty frames (a stream's final frame): an empty string
 // would go through Outbox's text path, utf8Write included.
 const NO_BYTES = Buffer.alloc(0)
+// Scratch for one message at a time, shared by all sockets: a string's
+// UTF-8 on its way into the compressor (it reads it before returning), and
+// the compressed payload of a whole message on its way into the Outbox
+// (which copies one this small before push returns). A Buffer per message
+// for either cost more than compressing a 1 KiB message's Huffman tables.
+const UNCOMPRESSED = Buffer.allocUnsafeSlow(16 * 1024)
+const COMPRESSED = Buffer.allocUnsafeSlow(Outbox.COPIED)
 
 class Sending {
   #source
@@ -77,8 +84,10 @@ class Sending {
   /**
    * The compressed payload of a whole message (a string or bytes), or null
    * when it goes uncompressed: below the threshold, or no extension.
+   * `pushed`: the payload goes straight into Outbox.push(), so a small one
+   * may be a view of COMPRESSED.
    */
-  compressed(data) {
+  compressed(data, pushed = false) {
     const compression = this.#compression
     if (compression === null) return null
     let bytes = typeof data === 'string' ? utf8Of(data) : data
@@ -89,10 +98,19 @@ class Sending {
       const { threshold } = compression
       if (bytes.length * 3 < threshold) return null
       if (bytes.length < threshold && Buffer.byteLength(bytes) < threshold) return null
-      bytes = Buffer.from(bytes)
+      bytes =
+        bytes.length * 3 <= UNCOMPRESSED.length
+          ? UNCOMPRESSED.subarray(0, UNCOMPRESSED.utf8Write(bytes, 0))
+          : Buffer.from(bytes)
     }
     if (bytes.length < compression.threshold) return null
-    const payload = compression.deflate.deflate(bytes, true)
+    let payload
+    if (pushed) {
+      const deflated = compression.deflate.deflateWhole(bytes, COMPRESSED)
+      payload = typeof deflated === 'number' ? COMPRESSED.subarray(0, deflated) : deflated
+    } else {
+      payload = compression.deflate.deflate(bytes, true)
+    }
     this.#deflated(bytes.length, payload.length)
     return payload
   }
@@ -143,7 +161,7 @@ class Sending {
   #push(flags, data) {
     // Compressed in the order the frames go out: with context takeover, the
     // peer's inflater sees the messages in that order.
-    const compressed = this.compressed(data)
+    const compressed = this.compressed(data, true)
     if (compressed === null) return this.#outbox.push(flags, data)
     return this.#outbox.push(flags | FLAG_RSV1, compressed)
   }

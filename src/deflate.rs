@@ -13,6 +13,9 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// the limit, not after a large allocation.
 const STEP: usize = 64 * 1024;
 
+/// The least output room made at a time.
+const MIN_STEP: usize = 256;
+
 /// Why inflating stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InflateError {
@@ -123,7 +126,11 @@ impl Inflater {
                     // at the limit from one that goes past it.
                     out.reserve_exact(1);
                 } else {
-                    out.reserve_exact(STEP.min(limit - out.len()));
+                    // Doubling, from a guess at what this input inflates to:
+                    // a whole STEP for each small message cost a 64 KiB
+                    // allocation (held by its Buffer until a GC) per message.
+                    let grow = out.len().max(input.len() * 4).max(MIN_STEP);
+                    out.reserve_exact(grow.min(STEP).min(limit - out.len()));
                 }
             }
             let before_in = self.inner.total_in();
@@ -402,6 +409,20 @@ mod tests {
             .inflate(&wire, true, &mut out, limit)
             .unwrap();
         assert_eq!(out.len(), limit);
+    }
+
+    #[test]
+    fn a_small_message_inflates_into_room_near_its_size() {
+        let message = json(1024);
+        let mut wire = Vec::new();
+        Deflater::new(15, true, 6).deflate(&message, true, &mut wire);
+        let mut out = Vec::new();
+        Inflater::new(15, true)
+            .inflate(&wire, true, &mut out, 1 << 20)
+            .unwrap();
+        assert_eq!(out, message);
+        // Each message's Vec becomes the application's Buffer as it is.
+        assert!(out.capacity() <= 4 * message.len(), "{}", out.capacity());
     }
 
     #[test]

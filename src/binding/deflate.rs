@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use napi::bindgen_prelude::{Buffer, BufferSlice};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
 use napi::{Error, Result};
 use napi_derive::napi;
 
@@ -143,7 +143,13 @@ type Shared = Vec<((u8, u32), Deflater)>;
 
 thread_local! {
     static SHARED: RefCell<Shared> = const { RefCell::new(Vec::new()) };
+    // What `deflate_whole` compresses into before copying it out: one for
+    // the thread, since a call uses it only until it returns.
+    static WHOLE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
+
+/// `WHOLE` is let go when a message left it larger than this.
+const KEEP_WHOLE: usize = 64 * 1024;
 
 /// The compressing side of one connection.
 #[napi]
@@ -205,6 +211,43 @@ impl Deflate {
     )]
     pub fn deflate(&mut self, data: BufferSlice, fin: bool) -> Buffer {
         let mut out = Vec::new();
+        self.compress(&data, fin, &mut out);
+        out.into()
+    }
+
+    /// `deflate` of a whole message for a caller that copies the payload
+    /// before anything else compresses: written into `scratch` when it fits,
+    /// and its length returned; else a Buffer of its own. (A Buffer made for
+    /// each small message, with the finalizer that frees it, was the largest
+    /// cost of a compressed echo after zlib and the syscalls.)
+    #[napi(catch_unwind)]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "napi hands Buffers over as owned BufferSlices (allow: the macro rewrites this fn)"
+    )]
+    pub fn deflate_whole(
+        &mut self,
+        data: BufferSlice,
+        mut scratch: BufferSlice,
+    ) -> Either<u32, Buffer> {
+        WHOLE.with_borrow_mut(|out| {
+            out.clear();
+            self.compress(&data, true, out);
+            let length = out.len();
+            match (scratch.get_mut(..length), u32::try_from(length)) {
+                (Some(into), Ok(n)) => {
+                    into.copy_from_slice(out);
+                    if out.capacity() > KEEP_WHOLE {
+                        *out = Vec::new();
+                    }
+                    Either::A(n)
+                }
+                _ => Either::B(std::mem::take(out).into()),
+            }
+        })
+    }
+
+    fn compress(&mut self, data: &[u8], fin: bool, out: &mut Vec<u8>) {
         if self.no_context_takeover {
             let key = (self.bits, self.level);
             SHARED.with(|shared| {
@@ -216,14 +259,13 @@ impl Deflate {
                         shared.push((key, Deflater::new(self.bits, true, self.level)));
                         shared.len() - 1
                     });
-                shared[index].1.deflate_alone(&data, fin, &mut out);
+                shared[index].1.deflate_alone(data, fin, out);
             });
         } else {
             let (bits, level) = (self.bits, self.level);
             self.own
                 .get_or_insert_with(|| Deflater::new(bits, false, level))
-                .deflate(&data, fin, &mut out);
+                .deflate(data, fin, out);
         }
-        out.into()
     }
 }
