@@ -394,6 +394,34 @@ describe('Socket', () => {
       expect(started).toBe(false)
     })
 
+    it('hands each assembled message over in memory of its own, small (copied) or large', async () => {
+      const [a, b] = memoryPair()
+      const server = new Socket(a, { streamThreshold: Infinity })
+      const client = new Socket(b, { mask: true })
+      const sizes = [1, 1000, 16383, 16384, 16385, 100000]
+      const sent = sizes.map((size, i) => Buffer.alloc(size, 0x41 + i))
+      const got = []
+      server.on('message', (m) => got.push(m))
+      for (const payload of sent) {
+        // Two fragments: the message is assembled, not a view of a read.
+        client.stream(payload.subarray(0, payload.length >> 1))
+        client.stream(payload.subarray(payload.length >> 1))
+        client.stream()
+      }
+      while (got.length < sent.length) await once(server, 'message')
+      expect(got).toEqual(sent)
+      // Writing into one leaves the others as they arrived.
+      for (let i = 0; i < got.length; i++) {
+        got[i].fill(0)
+        expect(got.slice(i + 1)).toEqual(sent.slice(i + 1))
+      }
+      const again = []
+      server.on('message', (m) => again.push(m))
+      client.send(sent[2])
+      await once(server, 'message')
+      expect(again).toEqual([sent[2]])
+    })
+
     it("fires 'stream:stop' only after readers took every byte", async () => {
       const [a, b] = memoryPair()
       const server = new Socket(a)
