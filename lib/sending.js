@@ -25,7 +25,8 @@ const NO_BYTES = Buffer.alloc(0)
 // UTF-8 on its way into the compressor (it reads it before returning), and
 // the compressed payload of a whole message on its way into the Outbox
 // (which copies one this small before push returns). A Buffer per message
-// for either cost more than compressing a 1 KiB message's Huffman tables.
+// for either, the compressed one with a native finalizer, cost 10% of a
+// compressed 1 KiB echo's CPU (deflate-1k A/B: 91 against 101 us a message).
 const UNCOMPRESSED = Buffer.allocUnsafeSlow(16 * 1024)
 const COMPRESSED = Buffer.allocUnsafeSlow(Outbox.COPIED)
 

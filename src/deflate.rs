@@ -128,7 +128,8 @@ impl Inflater {
                 } else {
                     // Doubling, from a guess at what this input inflates to:
                     // a whole STEP for each small message cost a 64 KiB
-                    // allocation (held by its Buffer until a GC) per message.
+                    // allocation per message (deflate-1k's peak RSS fell
+                    // from 77 to 62 MiB with this and `deflate_whole`).
                     let grow = out.len().max(input.len() * 4).max(MIN_STEP);
                     out.reserve_exact(grow.min(STEP).min(limit - out.len()));
                 }
@@ -421,7 +422,8 @@ mod tests {
             .inflate(&wire, true, &mut out, 1 << 20)
             .unwrap();
         assert_eq!(out, message);
-        // Each message's Vec becomes the application's Buffer as it is.
+        // The Vec is held until JS takes the message, and a large one
+        // becomes the application's Buffer as it is.
         assert!(out.capacity() <= 4 * message.len(), "{}", out.capacity());
     }
 

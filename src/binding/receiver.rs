@@ -19,7 +19,7 @@ use crate::protocol::{
 /// ones as the assembled Vec itself. A Buffer over a Vec needs a finalizer
 /// (node registers a cleanup hook and a weak handle for each, and frees it
 /// from an immediate after a GC): 6 us of a compressed 1 KiB echo's 90 in a
-/// profile, where copying 1 KiB costs well under one.
+/// CPU profile, where copying 1 KiB costs well under one.
 const COPY_MAX: usize = 16 * 1024;
 
 /// Words per record.
