@@ -10,7 +10,7 @@ const { Server, connect } = require('..')
 const native = require('../lib/native')
 const { once } = require('./helpers/pair')
 const { rawUpgrade } = require('./helpers/raw')
-const { wsFrame } = require('./helpers/frames')
+const { wsFrame, readFrames } = require('./helpers/frames')
 const { describeWithChromium, useChromium } = require('./helpers/chromium')
 
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff])
@@ -96,6 +96,29 @@ describe('permessage-deflate with ws as the peer', () => {
       expect(got.map(String)).toEqual(messages.map(String))
     }
     for (const [client] of clients) client.close()
+    await close()
+  })
+
+  it('sends a received string on as itself, also after later messages came in', async () => {
+    // The bytes a string was received as stand in for it when it is sent
+    // on; later messages of the same read must not change what it sends.
+    // (Replies go uncompressed, to be read here as they are.)
+    const { server, url, close } = await listening({ perMessageDeflate: { threshold: Infinity } })
+    const kept = []
+    server.on('message', (message, ws) => {
+      kept.push(message)
+      if (kept.length === 3) for (const m of [...kept].reverse()) ws.send(m)
+    })
+    const peer = await rawClient(url)
+    const messages = [json(3000, 1), json(3000, 2), json(2000, 3)]
+    const deflated = (text) =>
+      zlib.deflateRawSync(text, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4)
+    // One write: the three arrive in one read.
+    peer.socket.write(Buffer.concat(messages.map((m) => compressedFrame(0x1, deflated(m)))))
+    const bytes = messages.reduce((n, m) => n + 4 + m.length, 0)
+    const { frames } = readFrames(await peer.after(bytes))
+    expect(frames.map((f) => f.payload.toString())).toEqual([...messages].reverse())
+    peer.socket.destroy()
     await close()
   })
 

@@ -5,7 +5,8 @@
 
 const native = require('./native')
 const { WebSocketError } = require('./errors')
-const { textOf, textAt } = require('./text')
+const { textOf, textAt, received } = require('./text')
+const Outbox = require('./outbox')
 const { kRecord } = require('./keys')
 
 const {
@@ -34,6 +35,11 @@ const takeResults = () => {
   const words = new Uint32Array(RESULT_WORDS)
   return [words, Buffer.from(words.buffer)]
 }
+
+// The UTF-8 of the last text message takeText() made a string of, shared
+// by all sockets; as large as what the Outbox copies at once, since the
+// bytes stand in for the string when it is sent on (see text.received()).
+const TAKEN = Buffer.allocUnsafeSlow(Outbox.COPIED)
 
 // The last Receiver arguments seen: a Server's sockets share one array.
 let lastConfig = []
@@ -94,6 +100,14 @@ class Decoding {
     return this.#receiver.take()
   }
 
+  /** take() for a text message, as a string. */
+  #takeText() {
+    const receiver = this.#receiver
+    const taken = receiver.takeText(TAKEN)
+    if (typeof taken !== 'string') return textOf(taken)
+    return received(taken, TAKEN.subarray(0, receiver.takenLength))
+  }
+
   /**
    * A message-mode record as `[kind, data, c]`: the string or Buffer of a
    * message, a stream's opcode or bytes, a ping's or pong's Buffer, a close
@@ -105,10 +119,7 @@ class Decoding {
     switch (kind) {
       case EVENT_MESSAGE: {
         const text = ((head >> 8) & 0xf) === TEXT
-        if (buffered) {
-          const bytes = this.take()
-          return [kind, text ? textOf(bytes) : bytes, c]
-        }
+        if (buffered) return [kind, text ? this.#takeText() : this.take(), c]
         return [kind, text ? textAt(buf, a, b) : buf.subarray(a, b), c]
       }
       case EVENT_STREAM_START:

@@ -33,7 +33,18 @@ const clear = () => {
  */
 function textOf(bytes) {
   if (bytes.length < NATIVE_TEXT_MIN) return bytes.toString('utf8')
-  const string = native.utf8ToString(bytes)
+  return received(native.utf8ToString(bytes), bytes)
+}
+
+/**
+ * Remembers that `string` arrived as `bytes`, which then stand in for it if
+ * it is sent on in this turn of the event loop; returns `string`. `bytes`
+ * may be a view of a scratch buffer (Decoding's TAKEN) when whoever writes
+ * that scratch calls this right after each write, so the bytes always hold
+ * the remembered string's UTF-8, and when the scratch is no larger than
+ * what every caller of utf8Of() copies before returning (Outbox.COPIED).
+ */
+function received(string, bytes) {
   lastString = string
   lastBytes = bytes
   if (!clearScheduled) {
@@ -58,4 +69,4 @@ function utf8Of(string) {
   return lastString !== null && string === lastString ? lastBytes : string
 }
 
-module.exports = { textOf, textAt, utf8Of }
+module.exports = { textOf, textAt, utf8Of, received }

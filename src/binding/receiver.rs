@@ -4,11 +4,12 @@
 //! `[kind | flags, a, b, c]`, ended by a 0 word; no JS object is built here.
 
 use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
-use napi::{Env, Result};
+use napi::{Env, JsString, Result};
 use napi_derive::napi;
 
 use super::deflate::{inflate_params, DeflateAgreement};
 use super::role_of;
+use super::text::string_of;
 use crate::protocol::event::MAX_EVENTS_PER_STEP;
 use crate::protocol::{
     Config, Data, Decoder, Event, Mode, Sink, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD,
@@ -21,6 +22,15 @@ use crate::protocol::{
 /// from an immediate after a GC): 6 us of a compressed 1 KiB echo's 90 in a
 /// CPU profile, where copying 1 KiB costs well under one.
 const COPY_MAX: usize = 16 * 1024;
+
+/// An assembled payload as JS gets it: a copy up to `COPY_MAX`, else the
+/// Vec itself.
+fn handed_over(env: &Env, payload: Vec<u8>) -> Result<Either<BufferSlice<'_>, Buffer>> {
+    if payload.len() <= COPY_MAX {
+        return BufferSlice::copy_from(env, &payload).map(Either::A);
+    }
+    Ok(Either::B(Buffer::from(payload)))
+}
 
 /// Words per record.
 const RECORD: usize = 4;
@@ -193,6 +203,8 @@ fn limit(value: Option<f64>, default: u64) -> u64 {
 #[napi]
 pub struct Receiver {
     decoder: Decoder,
+    /// The byte length of the text `take_text` last copied out.
+    taken: u32,
 }
 
 #[napi]
@@ -218,6 +230,7 @@ impl Receiver {
         };
         Self {
             decoder: Decoder::new(mode),
+            taken: 0,
         }
     }
 
@@ -285,12 +298,51 @@ impl Receiver {
         &mut self,
         env: &'env Env,
     ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+        self.decoder
+            .take()
+            .map(|payload| handed_over(env, payload))
+            .transpose()
+    }
+
+    /// `take` for a text message (validated UTF-8): when it fits `scratch`,
+    /// its string, with its bytes copied into `scratch` (their length in
+    /// `taken`) to stand in for the string if it is sent on (lib/text.js);
+    /// else its bytes, as `take` gives them. One call instead of `take`
+    /// and `utf8ToString`, and no Buffer for the message.
+    ///
+    /// # Errors
+    /// When V8 cannot make the string or the copy; `scratch` is then as it was.
+    #[napi]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "napi hands the Buffer over as an owned BufferSlice (allow: the macro rewrites this fn)"
+    )]
+    pub fn take_text<'env>(
+        &mut self,
+        env: &'env Env,
+        mut scratch: BufferSlice,
+    ) -> Result<Option<Either<JsString<'env>, Either<BufferSlice<'env>, Buffer>>>> {
         let Some(payload) = self.decoder.take() else {
             return Ok(None);
         };
-        if payload.len() <= COPY_MAX {
-            return BufferSlice::copy_from(env, &payload).map(|copy| Some(Either::A(copy)));
-        }
-        Ok(Some(Either::B(Buffer::from(payload))))
+        let (Some(into), Ok(length)) = (
+            scratch.get_mut(..payload.len()),
+            u32::try_from(payload.len()),
+        ) else {
+            return handed_over(env, payload).map(|bytes| Some(Either::B(bytes)));
+        };
+        // The string first: if it fails, the scratch keeps the bytes of
+        // the string lib/text.js holds.
+        let string = string_of(env, &payload)?;
+        into.copy_from_slice(&payload);
+        self.taken = length;
+        Ok(Some(Either::A(string)))
+    }
+
+    /// The byte length of the text `take_text` last copied into its scratch.
+    #[napi(getter)]
+    #[must_use]
+    pub fn taken_length(&self) -> u32 {
+        self.taken
     }
 }

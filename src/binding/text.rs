@@ -138,7 +138,11 @@ pub fn external_strings() -> bool {
     reason = "napi hands the Buffer over as an owned BufferSlice (allow: the macro rewrites this fn)"
 )]
 pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsString<'env>> {
-    let bytes: &[u8] = &data;
+    string_of(env, &data)
+}
+
+/// `utf8_to_string` of bytes already in Rust.
+pub(super) fn string_of<'env>(env: &'env Env, bytes: &[u8]) -> Result<JsString<'env>> {
     // A string takes a byte per character when ASCII, else two per UTF-16
     // unit, and a UTF-8 byte makes at most one unit: under half of
     // EXTERNAL_MIN in UTF-8, it cannot be that large.
