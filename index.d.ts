@@ -329,6 +329,8 @@ export interface PerMessageDeflateOptions {
   clientMaxWindowBits?: number
   /** zlib level, 0 to 9. Default 6. */
   level?: number
+  /** zlib's memLevel, 1 to 9: memory for the compressor's speed and ratio (9 most). Default 8, zlib's own. */
+  memLevel?: number
   /** Messages below this many bytes go uncompressed. Default 1024. */
   threshold?: number
 }

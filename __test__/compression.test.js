@@ -525,7 +525,42 @@ describe('perMessageDeflate options', () => {
     expect(() => new Server({ perMessageDeflate: { clientNoContextTakeover: 1 } })).toThrow(
       TypeError,
     )
-    expect(() => new Server({ perMessageDeflate: { memLevel: 8 } })).toThrow(/memLevel/)
+    for (const memLevel of [0, 10, 1.5]) {
+      expect(() => new Server({ perMessageDeflate: { memLevel } })).toThrow(
+        /"options.perMessageDeflate.memLevel" argument must be an integer from 1 to 9/,
+      )
+    }
+    expect(() => new Server({ perMessageDeflate: { memLevel: '9' } })).toThrow(TypeError)
+  })
+
+  it("memLevel takes effect, and compresses as well as Node's zlib (ws's) at the same memLevel", async () => {
+    const message = json(200000)
+    const payloads = []
+    for (const memLevel of [1, 2, 8]) {
+      const options = memLevel === 8 ? {} : { perMessageDeflate: { memLevel } }
+      const { server, url, close } = await listening({ ...options, maxPayload: 1 << 20 })
+      const opened = once(server, 'open')
+      const peer = await rawClient(url)
+      const [ws] = await opened
+      ws.send(message)
+      // Node's zlib is Chromium's, whose hashing writes other bytes: the
+      // sizes are compared.
+      const node = zlib.deflateRawSync(message, { level: 6, memLevel }).length
+      let wire = await peer.after(1)
+      while (readFrames(wire).frames.length === 0) wire = await peer.after(wire.length + 1)
+      const { payload } = readFrames(wire).frames[0]
+      const inflated = zlib.inflateRawSync(Buffer.concat([payload, TAIL]), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      })
+      expect(inflated.toString()).toBe(message)
+      expect(Math.abs(payload.length / node - 1)).toBeLessThan(0.03)
+      payloads.push(payload)
+      peer.socket.destroy()
+      await close()
+    }
+    // Each memLevel wrote other bytes than the default.
+    expect(payloads[0].equals(payloads[2])).toBe(false)
+    expect(payloads[1].equals(payloads[2])).toBe(false)
   })
 
   it('a threshold leaves small messages uncompressed', async () => {

@@ -117,8 +117,9 @@ own.on('listening', () => {
 new Server({ port: '8080' })
 new Server({ perMessageDeflate: false })
 new Server({ perMessageDeflate: { serverNoContextTakeover: false, level: 1, threshold: 256 } })
-// @ts-expect-error memLevel is not an option
-new Server({ perMessageDeflate: { memLevel: 8 } })
+new Server({ perMessageDeflate: { memLevel: 9 } })
+// @ts-expect-error memLevel is a number
+new Server({ perMessageDeflate: { memLevel: 'max' } })
 new Server({
   heartbeat: 30000,
   memoryBudget: 1 << 30,

@@ -8,7 +8,7 @@ const native = require('./native')
 const { invalidType, invalidValue } = require('./errors')
 
 // The settings of a negotiated extension, kept with a handshake's settings
-// for the Socket made from it: { agreement, level, threshold }.
+// for the Socket made from it: { agreement, level, memLevel, threshold }.
 const kDeflate = Symbol('websockets.deflate')
 
 // The defaults docs/compression.md documents and justifies. A server
@@ -21,6 +21,7 @@ const DEFAULTS = {
   serverMaxWindowBits: undefined,
   clientMaxWindowBits: undefined,
   level: 6,
+  memLevel: 8,
   threshold: 1024,
 }
 const CLIENT_DEFAULTS = { ...DEFAULTS, serverNoContextTakeover: false }
@@ -58,6 +59,9 @@ function checkDeflateOptions(name, value, client) {
     if (key === 'level' && !(Number.isInteger(given) && given >= 0 && given <= 9)) {
       throw invalidValue(path, 'an integer from 0 to 9', given)
     }
+    if (key === 'memLevel' && !(Number.isInteger(given) && given >= 1 && given <= 9)) {
+      throw invalidValue(path, 'an integer from 1 to 9', given)
+    }
     if (key === 'threshold' && !(given >= 0)) throw invalidValue(path, '>= 0', given)
     options[key] = given
   }
@@ -80,7 +84,8 @@ function shown(agreement) {
  */
 function agree(settings, agreement, options) {
   settings.extensions = { 'permessage-deflate': shown(agreement) }
-  settings[kDeflate] = { agreement, level: options.level, threshold: options.threshold }
+  const { level, memLevel, threshold } = options
+  settings[kDeflate] = { agreement, level, memLevel, threshold }
 }
 
 /**
@@ -91,11 +96,11 @@ function agree(settings, agreement, options) {
  */
 function compressionOf(deflateSettings, mode) {
   if (deflateSettings === undefined || deflateSettings === null) return null
-  const { agreement, level, threshold } = deflateSettings
-  const deflate = new native.Deflate(agreement, mode, level)
+  const { agreement, level, memLevel, threshold } = deflateSettings
+  const deflate = new native.Deflate(agreement, mode, level, memLevel)
   if (!deflate.usable) return null
   const bits = deflate.sharedWindowBits
-  return { deflate, threshold, shareKey: bits === null ? null : `${bits}/${level}` }
+  return { deflate, threshold, shareKey: bits === null ? null : `${bits}/${level}/${memLevel}` }
 }
 
 module.exports = { kDeflate, checkDeflateOptions, agree, compressionOf }

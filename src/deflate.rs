@@ -3,7 +3,9 @@
 //! the output limit applied while inflating, so a small frame that would
 //! inflate to gigabytes stops at the limit and costs no more memory than it.
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
+
+use crate::zstream::ZDeflate;
 
 /// The empty stored block a sync flush ends with, removed from every
 /// compressed message and appended again before inflating its end (§7.2.1).
@@ -166,20 +168,22 @@ impl Inflater {
 /// The compressing side of one connection.
 #[derive(Debug)]
 pub struct Deflater {
-    inner: Compress,
+    inner: ZDeflate,
     no_context_takeover: bool,
 }
+
+/// zlib's default `memLevel`, which ws (Node's zlib) uses too.
+pub const DEFAULT_MEM_LEVEL: u32 = 8;
 
 impl Deflater {
     /// `window_bits`: our negotiated window (9..=15: zlib writes 8 as 9, so
     /// `permessage_deflate::accept` declines offers that demand 8);
-    /// `level`: 0..=9.
+    /// `level`: 0..=9; `mem_level`: zlib's memLevel, 1..=9 (memory for
+    /// speed and ratio: 8 is zlib's default).
     #[must_use]
-    pub fn new(window_bits: u8, no_context_takeover: bool, level: u32) -> Self {
-        let window_bits = window_bits.clamp(9, 15);
-        let level = Compression::new(level.min(9));
+    pub fn new(window_bits: u8, no_context_takeover: bool, level: u32, mem_level: u32) -> Self {
         Self {
-            inner: Compress::new_with_window_bits(level, false, window_bits),
+            inner: ZDeflate::new(level, window_bits, mem_level),
             no_context_takeover,
         }
     }
@@ -200,28 +204,8 @@ impl Deflater {
     /// whose output then loses the final empty block (§7.2.1).
     pub fn deflate(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>) {
         let start = out.len();
-        let mut input = input;
-        loop {
-            if out.capacity() - out.len() < 64 {
-                out.reserve(input.len() / 2 + STEP.min(input.len() + 64));
-            }
-            let before_in = self.inner.total_in();
-            // Compressing into a Vec with room never fails (flate2 documents
-            // errors only for misuse of the stream state).
-            if self
-                .inner
-                .compress_vec(input, out, FlushCompress::Sync)
-                .is_err()
-            {
-                break;
-            }
-            let consumed = (self.inner.total_in() - before_in) as usize;
-            input = &input[consumed.min(input.len())..];
-            // Done when all input is in and the flush fit in what was left.
-            if input.is_empty() && out.len() < out.capacity() {
-                break;
-            }
-        }
+        let room = input.len() / 2 + STEP.min(input.len() + 64);
+        self.inner.compress_sync(input, out, room);
         if fin {
             if out.len() >= start + TAIL.len() && out.ends_with(&TAIL) {
                 out.truncate(out.len() - TAIL.len());
@@ -257,7 +241,7 @@ mod tests {
     }
 
     fn roundtrip(bits: u8, takeover: bool, messages: &[Vec<u8>]) {
-        let mut d = Deflater::new(bits, !takeover, 6);
+        let mut d = Deflater::new(bits, !takeover, 6, DEFAULT_MEM_LEVEL);
         let mut i = Inflater::new(bits, !takeover);
         for m in messages {
             let mut wire = Vec::new();
@@ -288,7 +272,7 @@ mod tests {
     fn takeover_shrinks_a_repeated_message_and_no_takeover_does_not() {
         let m = json(2000);
         let sizes = |takeover: bool| {
-            let mut d = Deflater::new(15, !takeover, 6);
+            let mut d = Deflater::new(15, !takeover, 6, DEFAULT_MEM_LEVEL);
             let (mut a, mut b) = (Vec::new(), Vec::new());
             d.deflate(&m, true, &mut a);
             d.deflate(&m, true, &mut b);
@@ -303,7 +287,7 @@ mod tests {
     #[test]
     fn a_message_split_across_frames_inflates_whole() {
         let m = json(50_000);
-        let mut d = Deflater::new(15, false, 6);
+        let mut d = Deflater::new(15, false, 6, DEFAULT_MEM_LEVEL);
         let mut wire = Vec::new();
         d.deflate(&m, true, &mut wire);
         for cut in [1, 7, wire.len() / 2, wire.len() - 1] {
@@ -316,7 +300,7 @@ mod tests {
             assert_eq!(back, m, "cut at {cut}");
         }
         // Streamed out as fragments too (a fresh context: `d` kept the last).
-        let mut d = Deflater::new(15, false, 6);
+        let mut d = Deflater::new(15, false, 6, DEFAULT_MEM_LEVEL);
         let mut wire = Vec::new();
         d.deflate(&m[..20_000], false, &mut wire);
         d.deflate(&m[20_000..], true, &mut wire);
@@ -334,7 +318,7 @@ mod tests {
         // (Server.write: one payload for many sockets, whatever each sent
         // before). Each message must inflate to its fragments' bytes.
         let m = json(60_000);
-        let mut shared = Deflater::new(15, true, 6);
+        let mut shared = Deflater::new(15, true, 6, DEFAULT_MEM_LEVEL);
         let mut piece = |input: &[u8], fin: bool| {
             let mut out = Vec::new();
             shared.deflate_alone(input, fin, &mut out);
@@ -395,7 +379,7 @@ mod tests {
         // 10 MB of zeros compresses to about 10 KB.
         let zeros = vec![0u8; 10 << 20];
         let mut wire = Vec::new();
-        Deflater::new(15, true, 9).deflate(&zeros, true, &mut wire);
+        Deflater::new(15, true, 9, DEFAULT_MEM_LEVEL).deflate(&zeros, true, &mut wire);
         assert!(wire.len() < 20_000, "{}", wire.len());
         let mut out = Vec::new();
         let limit = 1 << 20;
@@ -405,7 +389,7 @@ mod tests {
         // Exactly at the limit is allowed.
         let mut out = Vec::new();
         let mut wire = Vec::new();
-        Deflater::new(15, true, 9).deflate(&zeros[..limit], true, &mut wire);
+        Deflater::new(15, true, 9, DEFAULT_MEM_LEVEL).deflate(&zeros[..limit], true, &mut wire);
         Inflater::new(15, true)
             .inflate(&wire, true, &mut out, limit)
             .unwrap();
@@ -416,7 +400,7 @@ mod tests {
     fn a_small_message_inflates_into_room_near_its_size() {
         let message = json(1024);
         let mut wire = Vec::new();
-        Deflater::new(15, true, 6).deflate(&message, true, &mut wire);
+        Deflater::new(15, true, 6, DEFAULT_MEM_LEVEL).deflate(&message, true, &mut wire);
         let mut out = Vec::new();
         Inflater::new(15, true)
             .inflate(&wire, true, &mut out, 1 << 20)

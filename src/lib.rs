@@ -21,6 +21,7 @@ pub mod handshake;
 pub mod permessage_deflate;
 pub mod protocol;
 pub mod text;
+pub mod zstream;
 
 #[cfg(feature = "node")]
 // allow, not expect: the napi macros rewrite these items, and the lint

@@ -137,9 +137,9 @@ pub(super) fn inflate_params(agreed: &DeflateAgreement, mode: u32) -> (u8, bool)
 }
 
 /// Compressors for messages sent without context takeover, one per
-/// (window bits, level) for the whole thread: each message starts from an
+/// (window bits, level, memLevel) for the whole thread: each message starts from an
 /// empty context, so sockets can share one instead of holding 256 KiB each.
-type Shared = Vec<((u8, u32), Deflater)>;
+type Shared = Vec<((u8, u32, u32), Deflater)>;
 
 thread_local! {
     static SHARED: RefCell<Shared> = const { RefCell::new(Vec::new()) };
@@ -157,6 +157,7 @@ pub struct Deflate {
     bits: u8,
     no_context_takeover: bool,
     level: u32,
+    mem_level: u32,
     /// Made under context takeover (the context outlives a message), not
     /// before the first compressed message.
     own: Option<Deflater>,
@@ -165,19 +166,20 @@ pub struct Deflate {
 #[napi]
 impl Deflate {
     /// The compressor `mode` (0 server, 1 client) uses under `agreed`, at
-    /// zlib `level` (0..=9).
+    /// zlib `level` (0..=9) and `mem_level` (1..=9).
     #[napi(constructor)]
     #[must_use]
     #[allow(
         clippy::needless_pass_by_value,
         reason = "napi hands JS values over owned (allow: the macro rewrites this fn)"
     )]
-    pub fn new(agreed: DeflateAgreement, mode: u32, level: u32) -> Self {
+    pub fn new(agreed: DeflateAgreement, mode: u32, level: u32, mem_level: u32) -> Self {
         let (bits, no_context_takeover) = params_of(&agreed).deflate_for(role_of(mode));
         Self {
             bits,
             no_context_takeover,
             level: level.min(9),
+            mem_level: mem_level.clamp(1, 9),
             own: None,
         }
     }
@@ -192,7 +194,7 @@ impl Deflate {
 
     /// Our window bits when each message is compressed from an empty
     /// context (so one compressed message suits every socket with the same
-    /// window and level), else `null`.
+    /// window, level and memLevel), else `null`.
     #[napi(getter)]
     #[must_use]
     pub fn shared_window_bits(&self) -> Option<u32> {
@@ -203,7 +205,7 @@ impl Deflate {
     /// (`fin`, and no fragment before it) or the next fragment of one.
     /// Without context takeover it is compressed alone (see
     /// `Deflater::deflate_alone`) by the thread's shared compressor, so the
-    /// same payload suits every socket with the same window and level.
+    /// same payload suits every socket with the same window, level and memLevel.
     #[napi(catch_unwind)]
     #[allow(
         clippy::needless_pass_by_value,
@@ -249,22 +251,25 @@ impl Deflate {
 
     fn compress(&mut self, data: &[u8], fin: bool, out: &mut Vec<u8>) {
         if self.no_context_takeover {
-            let key = (self.bits, self.level);
+            let key = (self.bits, self.level, self.mem_level);
             SHARED.with(|shared| {
                 let mut shared = shared.borrow_mut();
                 let index = shared
                     .iter()
                     .position(|(k, _)| *k == key)
                     .unwrap_or_else(|| {
-                        shared.push((key, Deflater::new(self.bits, true, self.level)));
+                        shared.push((
+                            key,
+                            Deflater::new(self.bits, true, self.level, self.mem_level),
+                        ));
                         shared.len() - 1
                     });
                 shared[index].1.deflate_alone(data, fin, out);
             });
         } else {
-            let (bits, level) = (self.bits, self.level);
+            let (bits, level, mem_level) = (self.bits, self.level, self.mem_level);
             self.own
-                .get_or_insert_with(|| Deflater::new(bits, false, level))
+                .get_or_insert_with(|| Deflater::new(bits, false, level, mem_level))
                 .deflate(data, fin, out);
         }
     }

@@ -588,7 +588,7 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deflate::Deflater;
+    use crate::deflate::{Deflater, DEFAULT_MEM_LEVEL};
     use crate::protocol::encoder::frame_to_vec;
     use crate::protocol::{DEFAULT_MAX_PAYLOAD, DEFAULT_STREAM_THRESHOLD};
 
@@ -849,7 +849,7 @@ mod tests {
     #[test]
     fn compressed_messages_are_inflated_with_the_context_kept_between_them() {
         let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
-        let mut deflater = Deflater::new(15, false, 6);
+        let mut deflater = Deflater::new(15, false, 6, DEFAULT_MEM_LEVEL);
         let text = "héllo wörld ".repeat(200);
         for _ in 0..3 {
             let payload = deflated(&mut deflater, text.as_bytes());
@@ -870,7 +870,7 @@ mod tests {
     #[test]
     fn a_compressed_message_streams_inflated_chunks_across_fragments_and_pushes() {
         let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, 16);
-        let mut deflater = Deflater::new(15, false, 6);
+        let mut deflater = Deflater::new(15, false, 6, DEFAULT_MEM_LEVEL);
         let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
         let mut first = Vec::new();
         deflater.deflate(&data[..100_000], false, &mut first);
@@ -952,7 +952,7 @@ mod tests {
     fn a_bomb_stops_at_max_payload_without_inflating_the_rest() {
         let limit = 1 << 20;
         let zeros = vec![0u8; 10_000_000];
-        let payload = deflated(&mut Deflater::new(15, false, 9), &zeros);
+        let payload = deflated(&mut Deflater::new(15, false, 9, DEFAULT_MEM_LEVEL), &zeros);
         assert!(
             payload.len() < 20_000,
             "10 MB of zeros deflate to {}",
@@ -974,7 +974,7 @@ mod tests {
     #[test]
     fn a_message_exactly_at_max_payload_inflates() {
         let data = vec![7u8; 5000];
-        let payload = deflated(&mut Deflater::new(15, false, 6), &data);
+        let payload = deflated(&mut Deflater::new(15, false, 6, DEFAULT_MEM_LEVEL), &data);
         let mut d = deflating_server(5000, NO_STREAM_THRESHOLD);
         let (events, err) = run(
             &mut d,
@@ -1002,7 +1002,10 @@ mod tests {
         );
         assert_eq!(err, Some(ProtocolError::InvalidCompressedData));
         assert_eq!(ProtocolError::InvalidCompressedData.close_code(), 1007);
-        let bad = deflated(&mut Deflater::new(15, false, 6), b"ok \xc3\x28 not");
+        let bad = deflated(
+            &mut Deflater::new(15, false, 6, DEFAULT_MEM_LEVEL),
+            b"ok \xc3\x28 not",
+        );
         let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
         let (_, err) = run(&mut d, compressed_frame(Opcode::Text, true, true, &bad));
         assert_eq!(err, Some(ProtocolError::InvalidUtf8));
