@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
-use websockets::deflate::{Deflater, Inflater};
+use websockets::deflate::{Deflater, Inflater, DEFAULT_MEM_LEVEL};
 use websockets::protocol::Opcode;
 use websockets_load::{
     cpu_seconds, frame, json_payload, next_frame, payload, percentile, run_local, split_url, stamp,
@@ -132,7 +132,9 @@ async fn run_connection(
             let mut rng = Rng::new();
             let mut message = template.as_ref().clone();
             // Level 1: the client's own compressing must not be what limits the run.
-            let mut deflater = args.deflate.then(|| Deflater::new(15, true, 1));
+            let mut deflater = args
+                .deflate
+                .then(|| Deflater::new(15, true, 1, DEFAULT_MEM_LEVEL));
             let mut compressed = Vec::new();
             let mut batch = Vec::new();
             let mut next = 0;
