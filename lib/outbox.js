@@ -208,7 +208,8 @@ class Outbox {
       while (next < due.length) due[next++].#flushScheduled()
     } finally {
       // One that threw (a bug) leaves the rest to a microtask of their own.
-      for (const outbox of due.slice(next)) {
+      while (next < due.length) {
+        const outbox = due[next++]
         outbox.#scheduled = false
         outbox.#schedule()
       }

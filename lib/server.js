@@ -42,8 +42,13 @@ const { kTopics } = require('./keys')
 const { checkTopic } = Topics
 // What the `adapter` option must have (lib/adapters/adapter.js).
 const ADAPTER_METHODS = ['attach', 'publish', 'subscribe', 'unsubscribe', 'close']
-// Socket events a Server re-emits with the socket ('stream:start' apart: see #relayStreamStart).
-const SOCKET_EVENTS = ['message', 'pong', 'stream:stop']
+// Socket events a Server re-emits with the socket ('stream:start' apart: see
+// #relayStreamStart), and how many arguments the socket emits them with.
+const SOCKET_EVENTS = [
+  ['message', 1],
+  ['pong', 1],
+  ['stream:stop', 0],
+]
 
 /**
  * Many WebSockets on one http.Server (docs/server.md): takes the upgrades
@@ -77,11 +82,21 @@ class Server extends EventEmitter {
   // The http.Server made for `port`, if any; close() closes it.
   #ownServer = null
   #closing = false
-  // Listeners on every socket, made once per Server (see #forSockets).
-  #relays = SOCKET_EVENTS.map((event) => [
-    event,
-    this.#forSockets((ws, ...args) => this.emit(event, ...args, ws)),
-  ])
+  // Listeners on every socket, made once per Server: `this` is the socket,
+  // as in #forSockets, and a fixed arity spares every message the arrays
+  // of rest arguments and spreads.
+  #relays = SOCKET_EVENTS.map(([event, arity]) => {
+    const server = this
+    const relay =
+      arity === 1
+        ? function relay(data) {
+            server.emit(event, data, this)
+          }
+        : function relay() {
+            server.emit(event, this)
+          }
+    return [event, relay]
+  })
   // On a socket only while this server has 'stream:start' listeners: it
   // makes the socket a stream consumer, and a socket nobody reads streams
   // from gets whole messages.

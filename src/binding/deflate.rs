@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 
 use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
-use napi::{Error, Result};
+use napi::{Env, Error, Result};
 use napi_derive::napi;
 
-use super::role_of;
+use super::{handed_over, role_of};
 use crate::deflate::Deflater;
 use crate::permessage_deflate::{self as pmd, Params, Refusal, ServerConfig};
 
@@ -211,10 +211,15 @@ impl Deflate {
         clippy::needless_pass_by_value,
         reason = "napi hands the Buffer over as an owned BufferSlice (allow: the macro rewrites this fn)"
     )]
-    pub fn deflate(&mut self, data: BufferSlice, fin: bool) -> Buffer {
+    pub fn deflate<'env>(
+        &mut self,
+        env: &'env Env,
+        data: BufferSlice,
+        fin: bool,
+    ) -> Result<Either<BufferSlice<'env>, Buffer>> {
         let mut out = Vec::new();
         self.compress(&data, fin, &mut out);
-        out.into()
+        handed_over(env, out)
     }
 
     /// `deflate` of a whole message for a caller that copies the payload
@@ -227,11 +232,12 @@ impl Deflate {
         clippy::needless_pass_by_value,
         reason = "napi hands Buffers over as owned BufferSlices (allow: the macro rewrites this fn)"
     )]
-    pub fn deflate_whole(
+    pub fn deflate_whole<'env>(
         &mut self,
+        env: &'env Env,
         data: BufferSlice,
         mut scratch: BufferSlice,
-    ) -> Either<u32, Buffer> {
+    ) -> Result<Either<u32, Either<BufferSlice<'env>, Buffer>>> {
         WHOLE.with_borrow_mut(|out| {
             out.clear();
             self.compress(&data, true, out);
@@ -242,9 +248,9 @@ impl Deflate {
                     if out.capacity() > KEEP_WHOLE {
                         *out = Vec::new();
                     }
-                    Either::A(n)
+                    Ok(Either::A(n))
                 }
-                _ => Either::B(std::mem::take(out).into()),
+                _ => handed_over(env, std::mem::take(out)).map(Either::B),
             }
         })
     }

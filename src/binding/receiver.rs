@@ -8,29 +8,13 @@ use napi::{Env, JsString, Result};
 use napi_derive::napi;
 
 use super::deflate::{inflate_params, DeflateAgreement};
-use super::role_of;
 use super::text::string_of;
+use super::{handed_over, role_of};
 use crate::protocol::event::MAX_EVENTS_PER_STEP;
 use crate::protocol::{
     Config, Data, Decoder, Event, Mode, Sink, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD,
     DEFAULT_STREAM_THRESHOLD, NO_STREAM_THRESHOLD,
 };
-
-/// Payloads up to this size are handed to JS as a copy in V8's memory; larger
-/// ones as the assembled Vec itself. A Buffer over a Vec needs a finalizer
-/// (node registers a cleanup hook and a weak handle for each, and frees it
-/// from an immediate after a GC): 6 us of a compressed 1 KiB echo's 90 in a
-/// CPU profile, where copying 1 KiB costs well under one.
-const COPY_MAX: usize = 16 * 1024;
-
-/// An assembled payload as JS gets it: a copy up to `COPY_MAX`, else the
-/// Vec itself.
-fn handed_over(env: &Env, payload: Vec<u8>) -> Result<Either<BufferSlice<'_>, Buffer>> {
-    if payload.len() <= COPY_MAX {
-        return BufferSlice::copy_from(env, &payload).map(Either::A);
-    }
-    Ok(Either::B(Buffer::from(payload)))
-}
 
 /// Words per record.
 const RECORD: usize = 4;

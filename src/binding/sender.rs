@@ -7,6 +7,7 @@ use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
 use napi::{sys, Env, JsString, JsValue};
 use napi_derive::napi;
 
+use super::handed_over;
 use crate::protocol::close::{encode_close_body, CloseBodyError};
 use crate::protocol::encoder::{check, frame_copied, frame_in_place, frame_utf16, EncodeError};
 use crate::protocol::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
@@ -158,7 +159,11 @@ pub fn frame_from(mut buf: BufferSlice, src: BufferSlice, flags: u32) -> i32 {
     clippy::needless_pass_by_value,
     reason = "napi hands the string over by value (allow: the macro rewrites this fn)"
 )]
-pub fn text_frame(env: &Env, string: JsString, flags: u32) -> napi::Result<Either<Buffer, i32>> {
+pub fn text_frame<'env>(
+    env: &'env Env,
+    string: JsString,
+    flags: u32,
+) -> napi::Result<Either<Either<BufferSlice<'env>, Buffer>, i32>> {
     let (opcode, mask) = match opcode_of(flags).and_then(|o| Ok((o, key_of(flags, 0)?))) {
         Ok(parts) => parts,
         Err(code) => return Ok(Either::B(code)),
@@ -200,10 +205,10 @@ pub fn text_frame(env: &Env, string: JsString, flags: u32) -> napi::Result<Eithe
             flags & FLAG_RSV1 != 0,
             mask,
         );
-        Ok(framed.map_or_else(
-            |e| Either::B(encode_error(e)),
-            |frame| Either::A(frame.into()),
-        ))
+        match framed {
+            Ok(frame) => handed_over(env, frame).map(Either::A),
+            Err(e) => Ok(Either::B(encode_error(e))),
+        }
     })
 }
 
