@@ -42,13 +42,6 @@ const { kTopics } = require('./keys')
 const { checkTopic } = Topics
 // What the `adapter` option must have (lib/adapters/adapter.js).
 const ADAPTER_METHODS = ['attach', 'publish', 'subscribe', 'unsubscribe', 'close']
-// Socket events a Server re-emits with the socket ('stream:start' apart: see
-// #relayStreamStart), and how many arguments the socket emits them with.
-const SOCKET_EVENTS = [
-  ['message', 1],
-  ['pong', 1],
-  ['stream:stop', 0],
-]
 
 /**
  * Many WebSockets on one http.Server (docs/server.md): takes the upgrades
@@ -82,25 +75,17 @@ class Server extends EventEmitter {
   // The http.Server made for `port`, if any; close() closes it.
   #ownServer = null
   #closing = false
-  // Listeners on every socket, made once per Server: `this` is the socket,
-  // as in #forSockets, and a fixed arity spares every message the arrays
-  // of rest arguments and spreads.
-  #relays = SOCKET_EVENTS.map(([event, arity]) => {
-    const server = this
-    const relay =
-      arity === 1
-        ? function relay(data) {
-            server.emit(event, data, this)
-          }
-        : function relay() {
-            server.emit(event, this)
-          }
-    return [event, relay]
-  })
+  // Socket events re-emitted with the socket ('stream:start' apart: see
+  // #relayStreamStart), listeners on every socket made once per Server.
+  #relays = [
+    ['message', this.#forSockets((ws, data) => this.emit('message', data, ws))],
+    ['pong', this.#forSockets((ws, data) => this.emit('pong', data, ws))],
+    ['stream:stop', this.#forSockets((ws) => this.emit('stream:stop', ws))],
+  ]
   // On a socket only while this server has 'stream:start' listeners: it
   // makes the socket a stream consumer, and a socket nobody reads streams
   // from gets whole messages.
-  #relayStreamStart = this.#forSockets((ws, ...args) => this.emit('stream:start', ...args, ws))
+  #relayStreamStart = this.#forSockets((ws, opcode) => this.emit('stream:start', opcode, ws))
   #onSocketError = this.#forSockets((ws, err) => {
     this.#observing.errored(ws, err)
     if (this.listenerCount('error') > 0) this.emit('error', err, ws)
@@ -354,13 +339,15 @@ class Server extends EventEmitter {
   }
 
   /**
-   * `listener(ws, ...args)` as a listener for every socket: EventEmitter
+   * `listener(ws, a, b)` as a listener for every socket: EventEmitter
    * calls it with the socket as `this`, so a socket holds no closure of
-   * ours for it (see benches/e2e/idle.js).
+   * ours for it (see benches/e2e/idle.js). A Socket's events carry at most
+   * two arguments: naming them, not rest and spread, spares each message
+   * two arrays on its way to the Server's listeners.
    */
   #forSockets(listener) {
-    return function forSocket(...args) {
-      listener(this, ...args)
+    return function forSocket(a, b) {
+      listener(this, a, b)
     }
   }
 
