@@ -155,3 +155,22 @@ it('400 MiB of large text messages, none kept, grow RSS by under 250 MiB', () =>
   expect(right).toBe(true)
   expect(growthMiB).toBeLessThan(250)
 })
+
+// Whole text messages reach native code already validated and are converted
+// without a second pass (src/binding/receiver.rs); bytes JS hands to
+// native.utf8ToString are validated there. Invalid ones must still make the
+// string Node makes of them (U+FFFD for each bad sequence), at every size,
+// external strings included, and never be converted as if valid.
+it('native.utf8ToString validates what JS hands it', () => {
+  for (const bytes of [1500, 70000, 300000]) {
+    const good = Buffer.from(text(bytes, false))
+    expect(native.utf8ToString(good)).toBe(good.toString('utf8'))
+    for (const bad of [
+      Buffer.concat([good, Buffer.from([0xf0, 0x9f])]),
+      Buffer.concat([Buffer.from([0xed, 0xa0, 0x80]), good]),
+      Buffer.concat([good.subarray(0, 1001), Buffer.from([0xff]), good.subarray(1001)]),
+    ]) {
+      expect(native.utf8ToString(bad)).toBe(bad.toString('utf8'))
+    }
+  }
+})

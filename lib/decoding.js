@@ -105,7 +105,9 @@ class Decoding {
     const receiver = this.#receiver
     const taken = receiver.takeText(TAKEN)
     if (typeof taken !== 'string') return textOf(taken)
-    return received(taken, TAKEN.subarray(0, receiver.takenLength))
+    // Bytes past TAKEN's size were held natively instead of copied.
+    const length = receiver.takenLength
+    return received(taken, length <= TAKEN.length ? TAKEN.subarray(0, length) : receiver.takeHeld())
   }
 
   /**

@@ -187,9 +187,16 @@ fn limit(value: Option<f64>, default: u64) -> u64 {
 #[napi]
 pub struct Receiver {
     decoder: Decoder,
-    /// The byte length of the text `take_text` last copied out.
+    /// The byte length of the text `take_text` last copied out, or
+    /// `HELD` when its bytes wait in `held` instead.
     taken: u32,
+    /// The bytes of the last text `take_text` made a string of when they
+    /// did not fit its scratch, until `take_held` hands them over.
+    held: Option<Vec<u8>>,
 }
+
+/// `taken_length` when the text's bytes wait for `take_held`.
+const HELD: u32 = u32::MAX;
 
 #[napi]
 impl Receiver {
@@ -215,6 +222,7 @@ impl Receiver {
         Self {
             decoder: Decoder::new(mode),
             taken: 0,
+            held: None,
         }
     }
 
@@ -269,7 +277,7 @@ impl Receiver {
             clippy::cast_precision_loss,
             reason = "a byte count below 2^53 is exact in an f64"
         )]
-        let bytes = self.decoder.buffered() as f64;
+        let bytes = (self.decoder.buffered() + self.held.as_ref().map_or(0, Vec::capacity)) as f64;
         bytes
     }
 
@@ -288,11 +296,12 @@ impl Receiver {
             .transpose()
     }
 
-    /// `take` for a text message (validated UTF-8): when it fits `scratch`,
-    /// its string, with its bytes copied into `scratch` (their length in
-    /// `taken`) to stand in for the string if it is sent on (lib/text.js);
-    /// else its bytes, as `take` gives them. One call instead of `take`
-    /// and `utf8ToString`, and no Buffer for the message.
+    /// `take` for a text message, as its string (made without validating
+    /// the text again: the decoder did as it arrived). Its bytes stand in
+    /// for the string if it is sent on (lib/text.js): copied into `scratch`
+    /// when they fit (their length in `taken_length`), else held for
+    /// `take_held` (`taken_length` is then 2^32 - 1). `Buffer` bytes, as
+    /// `take` gives them, if the next payload is not a whole text message.
     ///
     /// # Errors
     /// When V8 cannot make the string or the copy; `scratch` is then as it was.
@@ -306,24 +315,44 @@ impl Receiver {
         env: &'env Env,
         mut scratch: BufferSlice,
     ) -> Result<Option<Either<JsString<'env>, Either<BufferSlice<'env>, Buffer>>>> {
-        let Some(payload) = self.decoder.take() else {
-            return Ok(None);
-        };
-        let (Some(into), Ok(length)) = (
-            scratch.get_mut(..payload.len()),
-            u32::try_from(payload.len()),
-        ) else {
-            return handed_over(env, payload).map(|bytes| Some(Either::B(bytes)));
+        let text = match self.decoder.take_text() {
+            None => return Ok(None),
+            Some(Ok(text)) => text,
+            Some(Err(bytes)) => return handed_over(env, bytes).map(|b| Some(Either::B(b))),
         };
         // The string first: if it fails, the scratch keeps the bytes of
         // the string lib/text.js holds.
-        let string = string_of(env, &payload)?;
-        into.copy_from_slice(&payload);
-        self.taken = length;
+        let string = string_of(env, &text)?;
+        match (scratch.get_mut(..text.len()), u32::try_from(text.len())) {
+            (Some(into), Ok(length)) if length != HELD => {
+                into.copy_from_slice(text.as_bytes());
+                self.taken = length;
+            }
+            _ => {
+                self.held = Some(text.into_bytes());
+                self.taken = HELD;
+            }
+        }
         Ok(Some(Either::A(string)))
     }
 
-    /// The byte length of the text `take_text` last copied into its scratch.
+    /// The bytes of the text `take_text` last held (see there), once.
+    ///
+    /// # Errors
+    /// When V8 cannot make the Buffer.
+    #[napi]
+    pub fn take_held<'env>(
+        &mut self,
+        env: &'env Env,
+    ) -> Result<Option<Either<BufferSlice<'env>, Buffer>>> {
+        self.held
+            .take()
+            .map(|bytes| handed_over(env, bytes))
+            .transpose()
+    }
+
+    /// The byte length of the text `take_text` last copied into its
+    /// scratch, or 2^32 - 1 when it held the bytes instead.
     #[napi(getter)]
     #[must_use]
     pub fn taken_length(&self) -> u32 {

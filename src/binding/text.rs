@@ -130,19 +130,27 @@ pub fn external_strings() -> bool {
     false
 }
 
-/// The string `data` (UTF-8, already validated) holds: a one-byte string
-/// when it is ASCII, else a two-byte one.
+/// The string `data` (UTF-8) holds: a one-byte string when it is ASCII,
+/// else a two-byte one. The bytes come from JavaScript, so they are
+/// validated here (simdutf8, a small part of the conversion's cost); invalid
+/// ones, never seen for a payload the decoder passed, still make a string
+/// (with U+FFFD) rather than a panic.
 #[napi(catch_unwind)]
 #[allow(
     clippy::needless_pass_by_value,
     reason = "napi hands the Buffer over as an owned BufferSlice (allow: the macro rewrites this fn)"
 )]
 pub fn utf8_to_string<'env>(env: &'env Env, data: BufferSlice) -> Result<JsString<'env>> {
-    string_of(env, &data)
+    match simdutf8::basic::from_utf8(&data) {
+        Ok(text) => string_of(env, text),
+        Err(_) => env.create_string(String::from_utf8_lossy(&data)),
+    }
 }
 
-/// `utf8_to_string` of bytes already in Rust.
-pub(super) fn string_of<'env>(env: &'env Env, bytes: &[u8]) -> Result<JsString<'env>> {
+/// The JS string of `text`, already in Rust (the receiver's whole text
+/// messages, validated as they arrived, come here without another pass).
+pub(super) fn string_of<'env>(env: &'env Env, text: &str) -> Result<JsString<'env>> {
+    let bytes = text.as_bytes();
     // A string takes a byte per character when ASCII, else two per UTF-16
     // unit, and a UTF-8 byte makes at most one unit: under half of
     // EXTERNAL_MIN in UTF-8, it cannot be that large.
@@ -153,7 +161,7 @@ pub(super) fn string_of<'env>(env: &'env Env, bytes: &[u8]) -> Result<JsString<'
             let chars = if ascii {
                 (bytes.len() >= EXTERNAL_MIN).then(|| Chars::Latin1(bytes.to_vec()))
             } else {
-                utf16_of_at_least(bytes, EXTERNAL_MIN / 2).map(Chars::Utf16)
+                utf16_of_at_least(text, EXTERNAL_MIN / 2).map(Chars::Utf16)
             };
             if let Some(chars) = chars {
                 return external_string(env, calls, chars);
@@ -164,12 +172,8 @@ pub(super) fn string_of<'env>(env: &'env Env, bytes: &[u8]) -> Result<JsString<'
         return env.create_string_latin1(bytes);
     }
     with_units(|units| {
-        if utf8_to_utf16(bytes, units) {
-            env.create_string_utf16(units.as_slice())
-        } else {
-            // Never for a validated payload; still a string, not a panic.
-            env.create_string(String::from_utf8_lossy(bytes))
-        }
+        utf8_to_utf16(text, units);
+        env.create_string_utf16(units.as_slice())
     })
 }
 

@@ -59,6 +59,30 @@ enum Delivery {
     Stream,
 }
 
+/// A payload waiting for [`Decoder::take`]: a whole text message is kept as
+/// the `String` its validation proved it to be.
+#[derive(Debug)]
+enum Assembled {
+    Bytes(Vec<u8>),
+    Text(String),
+}
+
+impl Assembled {
+    fn capacity(&self) -> usize {
+        match self {
+            Assembled::Bytes(bytes) => bytes.capacity(),
+            Assembled::Text(text) => text.capacity(),
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Assembled::Bytes(bytes) => bytes,
+            Assembled::Text(text) => text.into_bytes(),
+        }
+    }
+}
+
 /// The state of one connection's incoming side.
 #[derive(Debug)]
 pub struct Decoder {
@@ -83,7 +107,7 @@ pub struct Decoder {
     utf8: Utf8Validator,
     assembly: Vec<u8>,
     control: Vec<u8>,
-    completed: VecDeque<Vec<u8>>,
+    completed: VecDeque<Assembled>,
     /// The peer's negotiated permessage-deflate window and context reset.
     inflate: Option<(u8, bool)>,
     /// Made on the first compressed message: a peer that never compresses
@@ -188,14 +212,30 @@ impl Decoder {
     /// The next payload the decoder assembled, in the order of the
     /// [`Data::Buffered`] events that announced them.
     pub fn take(&mut self) -> Option<Vec<u8>> {
-        self.completed.pop_front()
+        self.completed.pop_front().map(Assembled::into_bytes)
+    }
+
+    /// [`take`](Self::take) for a text message: its payload as the `String`
+    /// it was validated to be as it arrived, so it is not validated again
+    /// on its way to JavaScript; `Err` with the bytes when the next payload
+    /// is not a whole text message.
+    pub fn take_text(&mut self) -> Option<Result<String, Vec<u8>>> {
+        self.completed.pop_front().map(|payload| match payload {
+            Assembled::Text(text) => Ok(text),
+            Assembled::Bytes(bytes) => Err(bytes),
+        })
     }
 
     /// Bytes this decoder holds: the message being assembled and those
     /// assembled but not yet taken (a server's memory budget counts them).
     #[must_use]
     pub fn buffered(&self) -> usize {
-        self.assembly.capacity() + self.completed.iter().map(Vec::capacity).sum::<usize>()
+        self.assembly.capacity()
+            + self
+                .completed
+                .iter()
+                .map(Assembled::capacity)
+                .sum::<usize>()
     }
 
     /// Whether a close frame has been received.
@@ -485,7 +525,19 @@ impl Decoder {
         } else if let Some((start, end)) = in_place {
             sink.emit(Event::Message(opcode, Data::Range(start, end)));
         } else {
-            self.completed.push_back(std::mem::take(&mut self.assembly));
+            let payload = std::mem::take(&mut self.assembly);
+            self.completed.push_back(if opcode == Opcode::Text {
+                // SAFETY: every byte of the assembly went through
+                // `self.utf8` (`data_slice` and `inflate_slice` feed each
+                // slice before appending it, or validate what the inflater
+                // appended), which found no error and, above, ended on a
+                // character boundary: the whole is valid UTF-8. The
+                // assembly starts empty for each message (taken here, and
+                // any error ends the connection).
+                Assembled::Text(unsafe { String::from_utf8_unchecked(payload) })
+            } else {
+                Assembled::Bytes(payload)
+            });
             sink.emit(Event::Message(opcode, Data::Buffered));
         }
         Ok(())
@@ -532,7 +584,7 @@ impl Decoder {
         // A stream gets what came out before an error too, as it would had
         // the bytes come in smaller pushes: any chunking, the same events.
         if delivery == Delivery::Stream && !own.is_empty() {
-            self.completed.push_back(own);
+            self.completed.push_back(Assembled::Bytes(own));
             sink.emit(Event::StreamData(Data::Buffered));
         }
         result.map_err(|e| match e {
@@ -554,7 +606,8 @@ impl Decoder {
         match self.frame.opcode {
             Opcode::Ping | Opcode::Pong => {
                 if data == Data::Buffered {
-                    self.completed.push_back(std::mem::take(&mut self.control));
+                    self.completed
+                        .push_back(Assembled::Bytes(std::mem::take(&mut self.control)));
                 }
                 sink.emit(if self.frame.opcode == Opcode::Ping {
                     Event::Ping(data)
@@ -573,7 +626,7 @@ impl Decoder {
                     Data::Range(start, end) => Data::Range(start + close.reason_start, end),
                     Data::Buffered => {
                         let reason = self.control[close.reason_start..].to_vec();
-                        self.completed.push_back(reason);
+                        self.completed.push_back(Assembled::Bytes(reason));
                         Data::Buffered
                     }
                 };
@@ -966,7 +1019,8 @@ mod tests {
             );
             assert_eq!(err, Some(ProtocolError::MessageTooBig));
             // What was held stays within the limit and one growth step.
-            let held = d.assembly.capacity() + d.completed.iter().map(Vec::capacity).sum::<usize>();
+            let held =
+                d.assembly.capacity() + d.completed.iter().map(Assembled::capacity).sum::<usize>();
             assert!(held <= limit as usize + 64 * 1024 + 1, "held {held}");
         }
     }
@@ -1021,5 +1075,53 @@ mod tests {
         assert_eq!(err, Some(ProtocolError::ExpectedMask));
         let (events, err) = run(&mut d, frame(Opcode::Text, true, b"x"));
         assert_eq!((events, err), (vec![], None));
+    }
+
+    /// `take_text` hands out a `String` made without checking (the decoder
+    /// validated as the bytes came): only whole text messages may become
+    /// one, and each must be exactly what was sent, however it was split.
+    #[test]
+    fn only_validated_text_is_taken_as_a_string() {
+        let text = "héllo wörld 日本語 😀 ".repeat(40);
+        let bytes = text.as_bytes();
+        // Split inside a 4-byte character, across three frames and pushes.
+        let cut = text.find('😀').unwrap() + 2;
+        let mut d = server();
+        d.set_streaming(false);
+        let mut events = Vec::new();
+        for (i, part) in [&bytes[..cut], &bytes[cut..cut + 5], &bytes[cut + 5..]]
+            .into_iter()
+            .enumerate()
+        {
+            let op = if i == 0 {
+                Opcode::Text
+            } else {
+                Opcode::Continuation
+            };
+            events.extend(run(&mut d, frame(op, i == 2, part)).0);
+        }
+        let (binary, _) = run(&mut d, frame(Opcode::Binary, false, b"\xff\xfe"));
+        events.extend(binary);
+        events.extend(run(&mut d, frame(Opcode::Continuation, true, b"\xfd")).0);
+        assert_eq!(
+            events.last(),
+            Some(&Event::Message(Opcode::Binary, Data::Buffered))
+        );
+        assert_eq!(d.take_text(), Some(Ok(text.clone())));
+        assert_eq!(d.take_text(), Some(Err(b"\xff\xfe\xfd".to_vec())));
+        assert_eq!(d.take_text(), None);
+
+        // Compressed text is a string too; a bad byte inside it is not.
+        let mut d = deflating_server(DEFAULT_MAX_PAYLOAD, NO_STREAM_THRESHOLD);
+        let mut deflater = Deflater::new(15, false, 6, DEFAULT_MEM_LEVEL);
+        let payload = deflated(&mut deflater, bytes);
+        run(&mut d, compressed_frame(Opcode::Text, true, true, &payload));
+        assert_eq!(d.take_text(), Some(Ok(text.clone())));
+        let mut bad = bytes.to_vec();
+        bad[cut] = 0xff;
+        let payload = deflated(&mut deflater, &bad);
+        let (_, err) = run(&mut d, compressed_frame(Opcode::Text, true, true, &payload));
+        assert_eq!(err, Some(ProtocolError::InvalidUtf8));
+        assert_eq!(d.take_text(), None);
     }
 }
