@@ -642,6 +642,64 @@ describe('Socket', () => {
       }
     })
 
+    // Replies sent from 'message' listeners leave when the read that brought
+    // the messages is decoded (lib/outbox.js beginRead), not in a microtask
+    // of their own: all of one read's replies in one write, made before the
+    // source's 'data' listeners return.
+    it("replies to the messages of a read leave in one write, within that read's 'data' event", async () => {
+      const pair = await tcpPair()
+      const ws = new Socket(pair.server)
+      ws.on('message', (message) => ws.send(`re: ${message}`))
+      const receiver = new Receiver({ isServer: false })
+      pair.client.on('data', (chunk) => receiver.write(chunk))
+      const sent = texts(16)
+      const exchange = () =>
+        new Promise((resolve) => {
+          const got = []
+          const onMessage = (data) => {
+            got.push(data.toString())
+            if (got.length < sent.length) return
+            receiver.removeListener('message', onMessage)
+            resolve(got)
+          }
+          receiver.on('message', onMessage)
+          const frames = sent.map((t) => wsFrame(0x1, Buffer.from(t), { mask: true }))
+          pair.client.write(Buffer.concat(frames))
+        })
+      // The first replies grow the socket's slab, which flushes as it grows.
+      expect(await exchange()).toEqual(sent.map((t) => `re: ${t}`))
+      const writes = []
+      let dispatching = false
+      let reads = 0
+      const { _write: write, _writev: writev, emit } = pair.server
+      pair.server.emit = function spy(event, ...args) {
+        dispatching = event === 'data'
+        if (dispatching) reads++
+        try {
+          return emit.call(this, event, ...args)
+        } finally {
+          dispatching = false
+        }
+      }
+      pair.server._write = function spy(chunk, ...rest) {
+        writes.push(dispatching)
+        return write.call(this, chunk, ...rest)
+      }
+      pair.server._writev = function spy(chunks, ...rest) {
+        writes.push(dispatching)
+        return writev.call(this, chunks, ...rest)
+      }
+      try {
+        expect(await exchange()).toEqual(sent.map((t) => `re: ${t}`))
+        // Node may hand the 16 frames over in more than one read.
+        expect(reads).toBeGreaterThan(0)
+        expect(reads).toBeLessThan(sent.length)
+        expect(writes).toEqual(Array(reads).fill(true))
+      } finally {
+        pair.close()
+      }
+    })
+
     it('never rewrites bytes a stream other than TCP may still hold', async () => {
       // Keeps each written chunk as it was handed over, as an in-memory pair may.
       const kept = []

@@ -187,12 +187,34 @@ class Outbox {
     this.#schedule()
   }
 
-  /** Flushes (and uncorks) in a microtask, once per tick. */
+  /**
+   * Flushes (and uncorks) once per tick: when the read being decoded ends
+   * (see beginRead), else in a microtask.
+   */
   #schedule() {
     if (this.#scheduled) return
     this.#scheduled = true
     this.#sentSinceSweep = true
-    if (Outbox.#due.push(this) === 1) queueMicrotask(Outbox.#flushDue)
+    if (Outbox.#due.push(this) === 1 && Outbox.#reading === 0) queueMicrotask(Outbox.#flushDue)
+  }
+
+  // How many reads are being decoded (nested when a listener's send makes
+  // another socket read, as an in-memory pair does).
+  static #reading = 0
+
+  /**
+   * A socket starts decoding a read: what any socket sends until the
+   * matching endRead() is flushed then, from the read's own callback, as ws
+   * writes from its 'data' listener. A microtask per read (Node makes an
+   * AsyncResource for each) was the cost of every reply to a small message.
+   */
+  static beginRead() {
+    Outbox.#reading++
+  }
+
+  /** The read begun last is decoded: flushes what it sent, if it was the outermost. */
+  static endRead() {
+    if (--Outbox.#reading === 0 && Outbox.#due.length > 0) Outbox.#flushDue()
   }
 
   // The Outboxes to flush this tick, in the order they asked, all in one

@@ -6,6 +6,7 @@
 // handshake).
 
 const native = require('./native')
+const Outbox = require('./outbox')
 const { kFail, kRecord, kPingPong } = require('./keys')
 
 const {
@@ -40,7 +41,13 @@ class Receiving {
     // Messages stream only when someone consumes streams: a 'stream:start'
     // listener, or a reader of the readable side (data, readable, pipe).
     const streaming = socket.listenerCount('stream:start') > 0 || socket.readableFlowing !== null
-    this.#decoding.push(chunk, streaming, this)
+    // What the listeners send leaves when the read is decoded (Outbox.beginRead).
+    Outbox.beginRead()
+    try {
+      this.#decoding.push(chunk, streaming, this)
+    } finally {
+      Outbox.endRead()
+    }
   }
 
   /** A record of a read (see Decoding.feed). */
