@@ -138,15 +138,16 @@ impl Inflater {
             }
             let before_in = self.inner.total_in();
             let before_out = out.len();
-            let status = self
-                .inner
-                .decompress_vec(input, out, FlushDecompress::Sync)
-                .map_err(|_| InflateError::Corrupt)?;
+            let result = self.inner.decompress_vec(input, out, FlushDecompress::Sync);
+            // Output comes before any error in the same call (zlib-rs wrote
+            // a byte past the limit and then found the stream corrupt): the
+            // limit is checked first, so `out` never keeps more than it.
             if out.len() > limit {
                 // What is kept is what the limit allows, whatever the steps.
                 out.truncate(limit);
                 return Err(InflateError::TooBig);
             }
+            let status = result.map_err(|_| InflateError::Corrupt)?;
             let consumed = (self.inner.total_in() - before_in) as usize;
             input = &input[consumed.min(input.len())..];
             let progressed = consumed > 0 || out.len() > before_out;
