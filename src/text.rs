@@ -8,24 +8,28 @@
 /// it converts without validating again: the decoder validated text as it
 /// arrived, and a second pass cost 4% of a large-text echo's CPU.
 pub fn utf8_to_utf16(text: &str, out: &mut Vec<u16>) {
-    convert(text, simdutf::utf16_length_from_utf8(text.as_bytes()), out);
+    // A UTF-8 byte makes at most one unit: the text's length is room
+    // enough for a scratch that is reused, without a pass to count them.
+    convert(text, text.len(), out);
 }
 
-/// `utf8_to_utf16` given the count of units `text` makes.
-fn convert(text: &str, units: usize, out: &mut Vec<u16>) {
+/// `text` converted into `out` (cleared first), with room for `room`
+/// units reserved: at least the number `text` makes.
+fn convert(text: &str, room: usize, out: &mut Vec<u16>) {
     out.clear();
-    out.reserve_exact(units);
-    if units == 0 {
+    out.reserve_exact(room);
+    if text.is_empty() {
         return;
     }
     // SAFETY: `text` is valid UTF-8 (a `str`), which converts to exactly
-    // `units` code units (simdutf's contract), the room reserved in `out`.
+    // as many code units as simdutf counts for it, at most one per byte;
+    // both callers reserve at least that many in `out`.
     let written = unsafe {
         simdutf::convert_valid_utf8_to_utf16le(text.as_ptr(), text.len(), out.as_mut_ptr())
     };
     // SAFETY: the first `written` units are initialized, within capacity
     // (`min` keeps it there even if it ever said more).
-    unsafe { out.set_len(written.min(units)) };
+    unsafe { out.set_len(written.min(room)) };
 }
 
 /// The UTF-16 of `text` in a Vec of exactly its size, for memory that is
