@@ -4,9 +4,9 @@
 // the install script and `npm run artifacts` share (linux-x64-gnu,
 // darwin-arm64, win32-x64-msvc, ...).
 
-const PACKAGE = 'websockets'
-
 const fs = require('node:fs')
+
+const PACKAGE = 'websockets'
 
 /** 'gnu' or 'musl' from the text of /proc/self/maps, or null when neither C library is mapped. */
 function libcOfMaps(maps) {
