@@ -700,6 +700,79 @@ describe('Socket', () => {
       }
     })
 
+    // Node reads a TCP socket 64 KiB at a time, and reads again at once
+    // after a read that filled them all: what a streamed echo sends from such
+    // a read waits for the next one, so that a 1 MiB message goes back in a
+    // write or two, not in a write per read (twice ws's syscalls).
+    describe('the fragments a pipe echoes from full 64 KiB reads', () => {
+      const FULL = 64 * 1024
+      // A source handed `chunks` as reads, echoing streamed messages as the
+      // seed does; `writes`: the bytes of each write the Socket made to it.
+      const pipeEcho = () => {
+        const writes = []
+        const record = (chunks, callback) => {
+          writes.push(Buffer.concat(chunks))
+          callback()
+        }
+        const source = new Duplex({
+          read() {},
+          write: (chunk, encoding, callback) => record([chunk], callback),
+          writev: (chunks, callback) =>
+            record(
+              chunks.map(({ chunk }) => chunk),
+              callback,
+            ),
+        })
+        const ws = new Socket(source)
+        ws.on('stream:start', () => ws.pipe(ws))
+        ws.on('stream:stop', () => ws.unpipe(ws))
+        // As Node's reads come: each a callback of its own, after which
+        // process.nextTick callbacks and microtasks run, but no setImmediate.
+        const read = async (bytes) => {
+          await flushed() // a Socket lets its source flow from the next turn
+          for (let at = 0; at < bytes.length; at += FULL) {
+            source.push(bytes.subarray(at, at + FULL))
+            for (let i = 0; i < 4; i++) await new Promise((resolve) => process.nextTick(resolve))
+          }
+        }
+        const echoed = () => {
+          const { frames, rest } = readFrames(Buffer.concat(writes))
+          expect(rest).toHaveLength(0)
+          expect(frames.at(-1).fin).toBe(true)
+          expect(frames.map((f) => f.opcode)).toEqual([0x2, ...Array(frames.length - 1).fill(0)])
+          return Buffer.concat(frames.map((f) => f.payload))
+        }
+        return { writes, read, echoed }
+      }
+
+      it('leave in one write with those of the short read after them', async () => {
+        const { writes, read, echoed } = pipeEcho()
+        const payload = Buffer.alloc(1 << 20)
+        for (let i = 0; i < payload.length; i++) payload[i] = i % 251
+        const frame = wsFrame(0x2, payload, { mask: true })
+        expect(frame.length % FULL).not.toBe(0)
+        await read(frame)
+        // 16 full reads and a short one. The first read's fragment leaves
+        // on its own, once the pipe made in 'stream:start' flows (after that
+        // read); the 15 other full reads' leave with the short read's.
+        expect(writes).toHaveLength(2)
+        expect(echoed().equals(payload)).toBe(true)
+        await flushed()
+        expect(writes).toHaveLength(2)
+      })
+
+      it('leave by the end of the poll phase when no short read follows', async () => {
+        const { writes, read, echoed } = pipeEcho()
+        // A masked frame with a 64-bit length has a 14-byte header.
+        const payload = Buffer.alloc(4 * FULL - 14, 7)
+        await read(wsFrame(0x2, payload, { mask: true }))
+        expect(writes).toHaveLength(1) // the first read's, as above
+        await flushed()
+        expect(writes).toHaveLength(2)
+        expect(echoed().equals(payload)).toBe(true)
+      })
+    })
+
     it('never rewrites bytes a stream other than TCP may still hold', async () => {
       // Keeps each written chunk as it was handed over, as an in-memory pair may.
       const kept = []

@@ -27,9 +27,15 @@ const SLAB_SWEEP = 1000
 // Payloads larger than this skip the slab (encode() handles them directly).
 const SMALL = 8 * 1024
 const MAX_RECORDS = 256
+// Frames smaller than this wait in the corked target for the tick's flush;
+// larger ones leave at once (see direct()).
+const CORK_FRAME_MAX = 256 * 1024
 // What a target corked by us may hold and still count as taking more (see
-// accepting()).
-const CORKED_BYTES = 256 * 1024
+// accepting()): as much as the fragments of a few full reads, which wait
+// together for one flush (see endRead).
+const CORKED_BYTES = 1024 * 1024
+// What libuv asks Node to read into at a time (the size of a full read).
+const FULL_READ = 64 * 1024
 
 /** The next slab's size: room for `need` bytes, and twice the `previous` one's. */
 function slabSize(need, previous) {
@@ -64,11 +70,18 @@ class Outbox {
   #rewinds
   // Frames were queued since the last slab sweep.
   #sentSinceSweep = false
+  // What the corked target may hold and still take more (see accepting()).
+  #corkedBytes
   /** Bytes handed to the target, frame headers included (Socket.stats). */
   bytesOut = 0
 
-  constructor(target) {
+  /**
+   * `maxQueued`: what the target may hold before a send fails the socket
+   * (its `maxBackpressure`); accepting() says no before that.
+   */
+  constructor(target, maxQueued) {
     this.#target = target
+    this.#corkedBytes = Math.min(CORKED_BYTES, maxQueued)
     // A TCP socket has handed a completed write to the kernel; any other
     // stream may still hold the chunk (an in-memory pair passes it on).
     this.#rewinds = target instanceof net.Socket && !target.encrypted
@@ -131,7 +144,7 @@ class Outbox {
     // A large frame is a write of its own anyway: it leaves now. Held to
     // the end of the tick, 1 MiB frames let one connection of a client wait
     // 100-270 ms while the others ran (client-large-bin's RTT p99).
-    if (size < CORKED_BYTES) this.#corkUntilFlush()
+    if (size < CORK_FRAME_MAX) this.#corkUntilFlush()
     return writeFrame(this.#target, frame) || this.accepting()
   }
 
@@ -140,13 +153,14 @@ class Outbox {
    * buffers every write and reports any past its high-water mark as
    * backpressure, before anything was tried: a streamed echo's 16 KiB
    * fragment then made the pipe wait for a 'drain' per message, a tick each.
-   * So while corked, up to CORKED_BYTES counts as taken, unless the target
-   * was already waiting for a drain.
+   * So while corked, up to CORKED_BYTES (never more than the socket's
+   * maxBackpressure) counts as taken, unless the target was already waiting
+   * for a drain.
    */
   accepting() {
     const target = this.#target
     if (!target.writableNeedDrain) return true
-    return this.#corked && this.#freeWhenCorked && target.writableLength < CORKED_BYTES
+    return this.#corked && this.#freeWhenCorked && target.writableLength < this.#corkedBytes
   }
 
   /** Payload bytes queued and not yet written. */
@@ -212,9 +226,29 @@ class Outbox {
     Outbox.#reading++
   }
 
-  /** The read begun last is decoded: flushes what it sent, if it was the outermost. */
-  static endRead() {
-    if (--Outbox.#reading === 0 && Outbox.#due.length > 0) Outbox.#flushDue()
+  /**
+   * The read begun last, of `size` bytes, is decoded: flushes what it sent,
+   * if it was the outermost. A read that filled libuv's whole buffer is
+   * followed at once by another of the same socket (libuv reads on until one
+   * comes short), so what it sent waits for that one's flush, or at the
+   * latest for the end of the poll phase: a streamed 1 MiB echo wrote a
+   * fragment per 64 KiB read, twice the syscalls of ws's one write.
+   */
+  static endRead(size) {
+    if (--Outbox.#reading !== 0 || Outbox.#due.length === 0) return
+    if (size !== FULL_READ) {
+      Outbox.#flushDue()
+    } else if (!Outbox.#flushImmediate) {
+      Outbox.#flushImmediate = true
+      setImmediate(Outbox.#flushDeferred)
+    }
+  }
+
+  static #flushImmediate = false
+
+  static #flushDeferred() {
+    Outbox.#flushImmediate = false
+    if (Outbox.#due.length > 0) Outbox.#flushDue()
   }
 
   // The Outboxes to flush this tick, in the order they asked, all in one

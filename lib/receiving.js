@@ -46,7 +46,7 @@ class Receiving {
     try {
       this.#decoding.push(chunk, streaming, this)
     } finally {
-      Outbox.endRead()
+      Outbox.endRead(chunk.length)
     }
   }
 

@@ -57,11 +57,12 @@ class Sending {
 
   /**
    * `maskFlag`: native.FLAG_MASK or 0; `opcode`: the Socket's `opcode` option
-   * (undefined: by payload type); `compression`: compressionOf()'s answer.
+   * (undefined: by payload type); `compression`: compressionOf()'s answer;
+   * `maxQueued`: the Socket's `maxBackpressure`.
    */
-  constructor(source, maskFlag, opcode, compression) {
+  constructor(source, maskFlag, opcode, compression, maxQueued) {
     this.#source = source
-    this.#outbox = new Outbox(source)
+    this.#outbox = new Outbox(source, maxQueued)
     this.#maskFlag = maskFlag
     this.#opcode = opcode
     this.#compression = compression

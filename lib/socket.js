@@ -96,9 +96,10 @@ class Socket extends OrderedDuplex {
     const mode = opts.mask ? 1 : 0
     const deflate = this.#settings?.[kDeflate]
     const maskFlag = opts.mask ? FLAG_MASK : 0
-    this.#sending = new Sending(source, maskFlag, opts.opcode, compressionOf(deflate, mode))
-    this.#closing = new Closing(source, this.#sending, opts.closeTimeout ?? CLOSE_TIMEOUT)
     this.#maxBackpressure = opts.maxBackpressure ?? MAX_BACKPRESSURE
+    const compression = compressionOf(deflate, mode)
+    this.#sending = new Sending(source, maskFlag, opts.opcode, compression, this.#maxBackpressure)
+    this.#closing = new Closing(source, this.#sending, opts.closeTimeout ?? CLOSE_TIMEOUT)
     if (opts.heartbeat > 0) {
       this.#heartbeat = new Heartbeat(opts.heartbeat)
       this.#heartbeat.add(this)
