@@ -642,6 +642,74 @@ describe('Socket', () => {
       }
     })
 
+    // A client copies each payload to mask it. From 256 KiB (a frame that
+    // leaves at once), the copy goes into one spare buffer, kept for the
+    // next frame only when the kernel took the last one whole.
+    describe("a client's large masked frames", () => {
+      const messageOf = (size, fill) => Buffer.alloc(size, fill)
+      // The server's Socket, collecting the messages it gets.
+      const receiving = (pair) => {
+        const got = []
+        new Socket(pair.server).on('message', (m) => got.push(m))
+        return got
+      }
+      const arrived = async (got, count) => {
+        while (got.length < count) await flushed()
+      }
+
+      it('are copied into the same buffer when each write was taken whole', async () => {
+        const pair = await tcpPair()
+        const got = receiving(pair)
+        const client = new Socket(pair.client, { mask: true })
+        const buffers = []
+        const { _write: write } = pair.client
+        pair.client._write = function spy(chunk, ...rest) {
+          buffers.push(chunk.buffer)
+          return write.call(this, chunk, ...rest)
+        }
+        try {
+          for (const fill of [1, 2, 3]) {
+            client.send(messageOf(300 * 1024, fill))
+            expect(pair.client.writableLength).toBe(0) // taken whole
+            await arrived(got, fill)
+          }
+          expect(buffers).toHaveLength(3)
+          expect(new Set(buffers).size).toBe(1)
+          expect(got.map((m, i) => m.equals(messageOf(300 * 1024, i + 1)))).toEqual([
+            true,
+            true,
+            true,
+          ])
+        } finally {
+          pair.close()
+        }
+      })
+
+      it('are not copied over one that a write still holds', async () => {
+        const pair = await tcpPair()
+        const got = receiving(pair)
+        const client = new Socket(pair.client, { mask: true })
+        const sent = []
+        // Nothing reads during this loop: it sends until the kernel's
+        // buffers are full and a write waits in Node.
+        while (pair.client.writableLength === 0 && sent.length < 1000) {
+          sent.push(messageOf(512 * 1024, sent.length % 251))
+          client.send(sent.at(-1))
+        }
+        expect(pair.client.writableLength).toBeGreaterThan(0)
+        for (let i = 0; i < 3; i++) {
+          sent.push(messageOf(512 * 1024, 250 - i))
+          client.send(sent.at(-1))
+        }
+        try {
+          await arrived(got, sent.length)
+          expect(got.map((m, i) => m.equals(sent[i]))).toEqual(sent.map(() => true))
+        } finally {
+          pair.close()
+        }
+      }, 30000)
+    })
+
     // Replies sent from 'message' listeners leave when the read that brought
     // the messages is decoded (lib/outbox.js beginRead), not in a microtask
     // of their own: all of one read's replies in one write, made before the

@@ -27,6 +27,8 @@ const SLAB_SWEEP = 1000
 // Payloads larger than this skip the slab (encode() handles them directly).
 const SMALL = 8 * 1024
 const MAX_RECORDS = 256
+// The largest frame #large() copies into a spare buffer kept for the next.
+const SPARE_MAX = 4 * 1024 * 1024
 // Frames smaller than this wait in the corked target for the tick's flush;
 // larger ones leave at once (see direct()).
 const CORK_FRAME_MAX = 256 * 1024
@@ -106,7 +108,10 @@ class Outbox {
           ? data.length
           : Buffer.byteLength(data)
       : data.length
-    if (bound > SMALL) return this.direct(encode(flags, data))
+    if (bound > SMALL) {
+      if (!text && bound >= CORK_FRAME_MAX) return this.#large(flags, data)
+      return this.direct(encode(flags, data))
+    }
     if (this.#slab === null || this.#used + HEADROOM + bound > this.#slab.length) {
       const previous = this.#slab === null ? 0 : this.#slab.length
       this.flush()
@@ -132,6 +137,53 @@ class Outbox {
       this.#schedule()
     }
     return this.accepting()
+  }
+
+  /**
+   * A frame large enough to leave at once (see direct()). One that must be
+   * copied (masked: a client's) is copied into the spare buffer, and the
+   * spare is kept for the next such frame when the kernel took this one
+   * whole: a new 1 MiB buffer per message cost a client a third of its page
+   * faults (glibc hands the freed top of its heap back to the kernel, and
+   * the next buffer faults it in again).
+   */
+  #large(flags, data) {
+    if (!this.#rewinds || (flags & native.FLAG_MASK) === 0) return this.direct(encode(flags, data))
+    const spare = Outbox.#takeSpare(HEADROOM + data.length)
+    const ok = this.direct(encode(flags, data, spare))
+    // Not taken whole, the write keeps the buffer: it becomes garbage later.
+    if (spare !== null && this.#target.writableLength === 0) Outbox.#keepSpare(spare)
+    return ok
+  }
+
+  // The spare buffer of #large(), shared by all Outboxes, and whether it
+  // was used since the sweep that lets an unused one go.
+  static #spare = null
+  static #spareUsed = false
+  static #spareSweeper = null
+
+  /** The spare if it has room for `need` bytes, else a new one (null past SPARE_MAX). */
+  static #takeSpare(need) {
+    const spare = Outbox.#spare
+    Outbox.#spare = null
+    if (spare !== null && spare.length >= need) return spare
+    return need <= SPARE_MAX ? Buffer.allocUnsafeSlow(need) : null
+  }
+
+  static #keepSpare(spare) {
+    Outbox.#spare = spare
+    Outbox.#spareUsed = true
+    Outbox.#spareSweeper ??= setInterval(Outbox.#sweepSpare, SLAB_SWEEP).unref()
+  }
+
+  static #sweepSpare() {
+    if (Outbox.#spareUsed) {
+      Outbox.#spareUsed = false
+      return
+    }
+    Outbox.#spare = null
+    clearInterval(Outbox.#spareSweeper)
+    Outbox.#spareSweeper = null
   }
 
   /** Writes an encoded frame (a Buffer or [header, payload]) after what is queued. */
