@@ -157,10 +157,9 @@ class Outbox {
   }
 
   // The spare buffer of #large(), shared by all Outboxes, and whether it
-  // was used since the sweep that lets an unused one go.
+  // was used since the last sweep (see #sweep, which lets an unused one go).
   static #spare = null
   static #spareUsed = false
-  static #spareSweeper = null
 
   /** The spare if it has room for `need` bytes, else a new one (null past SPARE_MAX). */
   static #takeSpare(need) {
@@ -173,17 +172,7 @@ class Outbox {
   static #keepSpare(spare) {
     Outbox.#spare = spare
     Outbox.#spareUsed = true
-    Outbox.#spareSweeper ??= setInterval(Outbox.#sweepSpare, SLAB_SWEEP).unref()
-  }
-
-  static #sweepSpare() {
-    if (Outbox.#spareUsed) {
-      Outbox.#spareUsed = false
-      return
-    }
-    Outbox.#spare = null
-    clearInterval(Outbox.#spareSweeper)
-    Outbox.#spareSweeper = null
+    Outbox.#startSweeper()
   }
 
   /** Writes an encoded frame (a Buffer or [header, payload]) after what is queued. */
@@ -330,6 +319,10 @@ class Outbox {
 
   static #hold(outbox) {
     Outbox.#holding.add(outbox)
+    Outbox.#startSweeper()
+  }
+
+  static #startSweeper() {
     Outbox.#sweeper ??= setInterval(Outbox.#sweep, SLAB_SWEEP).unref()
   }
 
@@ -345,13 +338,15 @@ class Outbox {
     Outbox.#holding.delete(this)
   }
 
-  /** Drops the slab of each Outbox that queued nothing since the last sweep. */
+  /** Drops the slab of each Outbox that queued nothing since the last sweep, and an unused spare. */
   static #sweep() {
     for (const outbox of Outbox.#holding) {
       if (outbox.#sentSinceSweep) outbox.#sentSinceSweep = false
       else outbox.release()
     }
-    if (Outbox.#holding.size > 0) return
+    if (Outbox.#spareUsed) Outbox.#spareUsed = false
+    else Outbox.#spare = null
+    if (Outbox.#holding.size > 0 || Outbox.#spare !== null) return
     clearInterval(Outbox.#sweeper)
     Outbox.#sweeper = null
   }
