@@ -15,6 +15,15 @@ async function connected(serverOptions = {}, clientOptions = {}) {
   return { server, client, pair }
 }
 
+/**
+ * Mixed text (ASCII, 2- to 4-byte characters) of about `units` UTF-16
+ * units, whole characters only, its first character set by `fill`.
+ */
+function textOf(units, fill) {
+  const piece = 'wörld 日本 😀 '
+  return String.fromCharCode(0x4e00 + fill) + piece.repeat(Math.floor((units - 1) / piece.length))
+}
+
 /** Data frames leave in a microtask: wait for it. */
 const flushed = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -645,37 +654,48 @@ describe('Socket', () => {
     // A client copies each payload to mask it. From 256 KiB (a frame that
     // leaves at once), the copy goes into one spare buffer, kept for the
     // next frame only when the kernel took the last one whole.
-    describe("a client's large masked frames", () => {
-      const messageOf = (size, fill) => Buffer.alloc(size, fill)
-      // The server's Socket, collecting the messages it gets.
-      const receiving = (pair) => {
+    // Frames of 256 KiB and more that are copied anyway (a client's masked
+    // payload, any string's UTF-8) go into one spare buffer, reused while
+    // the kernel takes each write whole.
+    describe.each([
+      ["a client's binary messages", true, (size, fill) => Buffer.alloc(size, fill)],
+      // Mixed text of about `size` UTF-16 units, different for each fill.
+      ["a server's text messages", false, (size, fill) => textOf(size, fill)],
+      ["a client's text messages", true, (size, fill) => textOf(size, fill)],
+    ])('%s of 300 KiB or more', (_, masked, messageOf) => {
+      const same = (got, sent) => (typeof sent === 'string' ? got === sent : got.equals(sent))
+      // The sending Socket, and the messages its peer gets.
+      const sides = (pair) => {
         const got = []
-        new Socket(pair.server).on('message', (m) => got.push(m))
-        return got
+        const [from, to] = masked ? [pair.client, pair.server] : [pair.server, pair.client]
+        const receiver = new Socket(to, { mask: !masked }).on('message', (m) => got.push(m))
+        // A frame written over closes the connection (its text is no longer
+        // UTF-8, say): no more messages then.
+        receiver.on('error', () => {}).on('close', () => (got.closed = true))
+        return { from, sender: new Socket(from, { mask: masked }), got }
       }
       const arrived = async (got, count) => {
-        while (got.length < count) await flushed()
+        while (got.length < count && !got.closed) await flushed()
       }
 
-      it('are copied into the same buffer when each write was taken whole', async () => {
+      it('are written from the same buffer when each write was taken whole', async () => {
         const pair = await tcpPair()
-        const got = receiving(pair)
-        const client = new Socket(pair.client, { mask: true })
+        const { from, sender, got } = sides(pair)
         const buffers = []
-        const { _write: write } = pair.client
-        pair.client._write = function spy(chunk, ...rest) {
+        const { _write: write } = from
+        from._write = function spy(chunk, ...rest) {
           buffers.push(chunk.buffer)
           return write.call(this, chunk, ...rest)
         }
         try {
           for (const fill of [1, 2, 3]) {
-            client.send(messageOf(300 * 1024, fill))
-            expect(pair.client.writableLength).toBe(0) // taken whole
+            sender.send(messageOf(300 * 1024, fill))
+            expect(from.writableLength).toBe(0) // taken whole
             await arrived(got, fill)
           }
           expect(buffers).toHaveLength(3)
           expect(new Set(buffers).size).toBe(1)
-          expect(got.map((m, i) => m.equals(messageOf(300 * 1024, i + 1)))).toEqual([
+          expect(got.map((m, i) => same(m, messageOf(300 * 1024, i + 1)))).toEqual([
             true,
             true,
             true,
@@ -685,25 +705,24 @@ describe('Socket', () => {
         }
       })
 
-      it('are not copied over one that a write still holds', async () => {
+      it('are not written over one that a write still holds', async () => {
         const pair = await tcpPair()
-        const got = receiving(pair)
-        const client = new Socket(pair.client, { mask: true })
+        const { from, sender, got } = sides(pair)
         const sent = []
         // Nothing reads during this loop: it sends until the kernel's
         // buffers are full and a write waits in Node.
-        while (pair.client.writableLength === 0 && sent.length < 1000) {
+        while (from.writableLength === 0 && sent.length < 1000) {
           sent.push(messageOf(512 * 1024, sent.length % 251))
-          client.send(sent.at(-1))
+          sender.send(sent.at(-1))
         }
-        expect(pair.client.writableLength).toBeGreaterThan(0)
+        expect(from.writableLength).toBeGreaterThan(0)
         for (let i = 0; i < 3; i++) {
           sent.push(messageOf(512 * 1024, 250 - i))
-          client.send(sent.at(-1))
+          sender.send(sent.at(-1))
         }
         try {
           await arrived(got, sent.length)
-          expect(got.map((m, i) => m.equals(sent[i]))).toEqual(sent.map(() => true))
+          expect(got.map((m, i) => same(m, sent[i]))).toEqual(sent.map(() => true))
         } finally {
           pair.close()
         }

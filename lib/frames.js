@@ -31,15 +31,20 @@ function bytesOf(name, data) {
  * Encodes one frame. `flags` is the opcode or'ed with native.FLAG_*; `data`
  * a string or what bytesOf() returned. Returns the frame (a Buffer, or
  * [header, payload] for a large unmasked payload) or a negative native
- * ERR_* code. A payload that must be copied (masked, or small) is copied
- * into `room` when given and large enough, else into a new Buffer.
+ * ERR_* code. A payload that must be copied (masked, small, or a string's
+ * UTF-8) is copied into `room` when given and large enough, else into a new
+ * Buffer.
  */
 function encode(flags, data, room = null) {
   if (typeof data === 'string') data = utf8Of(data)
   if (typeof data === 'string') {
     // Read out and encoded in Rust: Node's encoder is 2.5-6x slower on a
     // two-byte string (and no faster on an ASCII one).
-    if (data.length >= NATIVE_TEXT_MIN) return native.textFrame(data, flags)
+    if (data.length >= NATIVE_TEXT_MIN) {
+      const frame = native.textFrame(data, flags, room)
+      // A length: the frame was written at the start of `room`.
+      return typeof frame === 'number' && frame > 0 ? room.subarray(0, frame) : frame
+    }
     const length = Buffer.byteLength(data)
     const buf = Buffer.allocUnsafe(HEADROOM + length)
     buf.write(data, HEADROOM, length, 'utf8')

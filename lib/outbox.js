@@ -109,7 +109,7 @@ class Outbox {
           : Buffer.byteLength(data)
       : data.length
     if (bound > SMALL) {
-      if (!text && bound >= CORK_FRAME_MAX) return this.#large(flags, data)
+      if (bound >= CORK_FRAME_MAX) return this.#large(flags, data)
       return this.direct(encode(flags, data))
     }
     if (this.#slab === null || this.#used + HEADROOM + bound > this.#slab.length) {
@@ -141,15 +141,24 @@ class Outbox {
 
   /**
    * A frame large enough to leave at once (see direct()). One that must be
-   * copied (masked: a client's) is copied into the spare buffer, and the
-   * spare is kept for the next such frame when the kernel took this one
-   * whole: a new 1 MiB buffer per message cost a client a third of its page
-   * faults (glibc hands the freed top of its heap back to the kernel, and
-   * the next buffer faults it in again).
+   * copied (a string's UTF-8, or masked: a client's) is copied into the
+   * spare buffer, and the spare is kept for the next such frame when the
+   * kernel took this one whole: a new 1 MiB buffer per message cost a
+   * client a third of its page faults (glibc hands the freed top of its
+   * heap back to the kernel, and the next buffer faults it in again), and
+   * cost more than converting a string to UTF-8.
    */
   #large(flags, data) {
-    if (!this.#rewinds || (flags & native.FLAG_MASK) === 0) return this.direct(encode(flags, data))
-    const spare = Outbox.#takeSpare(HEADROOM + data.length)
+    const text = typeof data === 'string'
+    if (!this.#rewinds || (!text && (flags & native.FLAG_MASK) === 0)) {
+      return this.direct(encode(flags, data))
+    }
+    // A string's UTF-8 takes at most 3 bytes per UTF-16 unit (the pages of
+    // the spare that it does not use are never touched).
+    const need = text
+      ? Math.min(SPARE_MAX, HEADROOM + 3 * data.length + native.TEXT_FRAME_SLACK)
+      : HEADROOM + data.length
+    const spare = Outbox.#takeSpare(need)
     const ok = this.direct(encode(flags, data, spare))
     // Not taken whole, the write keeps the buffer: it becomes garbage later.
     if (spare !== null && this.#target.writableLength === 0) Outbox.#keepSpare(spare)

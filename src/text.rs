@@ -87,6 +87,49 @@ pub fn utf8_of_utf16_after<E>(
     Ok(out)
 }
 
+/// `utf8_of_utf16_after` into memory the caller reuses: `prefix(n, head)`
+/// puts what goes before the UTF-8 into `head` and returns its length,
+/// and both are written at the start of `room`. Returns the length written,
+/// or `None` when it would not fit with `CONVERT_SLACK` to spare (`room`
+/// may then be partly written).
+///
+/// # Errors
+/// `prefix`'s.
+pub fn utf8_of_utf16_in<const N: usize, E>(
+    units: &[u16],
+    room: &mut [u8],
+    mut prefix: impl FnMut(usize, &mut [u8; N]) -> Result<usize, E>,
+) -> Result<Option<usize>, E> {
+    let mut head = [0u8; N];
+    let len = simdutf::utf8_length_from_utf16(units);
+    let at = prefix(len, &mut head)?.min(N);
+    let Some(out) = room
+        .get_mut(at..)
+        .filter(|out| out.len() >= len.saturating_add(CONVERT_SLACK))
+    else {
+        return Ok(None);
+    };
+    let written = if units.is_empty() {
+        0
+    } else {
+        // SAFETY: `out` has room for `len + CONVERT_SLACK` bytes, checked
+        // above, as `utf8_of_utf16_after` reserves them (see there).
+        unsafe { simdutf::convert_utf16_to_utf8(units.as_ptr(), units.len(), out.as_mut_ptr()) }
+    };
+    if written == 0 && !units.is_empty() {
+        let lossy = String::from_utf16_lossy(units);
+        let at = prefix(lossy.len(), &mut head)?.min(N);
+        let Some(out) = room.get_mut(at..at + lossy.len()) else {
+            return Ok(None);
+        };
+        out.copy_from_slice(lossy.as_bytes());
+        room[..at].copy_from_slice(&head[..at]);
+        return Ok(Some(at + lossy.len()));
+    }
+    room[..at].copy_from_slice(&head[..at]);
+    Ok(Some(at + written.min(len)))
+}
+
 /// Room past a conversion's exact output (see `utf8_of_utf16_after`).
 pub const CONVERT_SLACK: usize = 64;
 
@@ -135,6 +178,43 @@ mod tests {
         }
         assert_eq!(
             utf8_of_utf16_after(&[0x61], |_| Err::<Vec<u8>, _>(7)),
+            Err(7)
+        );
+    }
+
+    #[test]
+    fn utf16_to_utf8_in_room_matches_rust_and_refuses_what_does_not_fit() {
+        let mixed: Vec<u16> = "hello wörld 日本語 😀 ñandú "
+            .repeat(500)
+            .encode_utf16()
+            .collect();
+        let mut broken = mixed.clone();
+        broken.insert(777, 0xdbff);
+        let mut room = vec![0xeeu8; 40_000];
+        for units in [mixed, broken, vec![0xd800], Vec::new()] {
+            let expected = String::from_utf16_lossy(&units);
+            let prefix = |len: usize, head: &mut [u8; 3]| {
+                head[..2].copy_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+                Ok::<_, ()>(2)
+            };
+            let n = utf8_of_utf16_in(&units, &mut room, prefix)
+                .unwrap()
+                .unwrap();
+            assert_eq!(n, 2 + expected.len());
+            assert_eq!(
+                &room[..2],
+                &u16::try_from(expected.len()).unwrap().to_be_bytes()
+            );
+            assert_eq!(&room[2..n], expected.as_bytes(), "{} units", units.len());
+            // One byte short of the output and its slack: not written.
+            let short = 2 + simdutf::utf8_length_from_utf16(&units) + CONVERT_SLACK - 1;
+            assert_eq!(
+                utf8_of_utf16_in(&units, &mut room[..short], prefix),
+                Ok(None)
+            );
+        }
+        assert_eq!(
+            utf8_of_utf16_in(&[0x61], &mut room, |_, _: &mut [u8; 2]| Err(7)),
             Err(7)
         );
     }

@@ -47,6 +47,10 @@ fn handed_over(env: &Env, payload: Vec<u8>) -> Result<Either<BufferSlice<'_>, Bu
 #[napi]
 pub const MAX_HEADER_LEN: u32 = HEADER_LEN as u32;
 
+/// Room `textFrame` needs past a frame to write it into the given buffer.
+#[napi]
+pub const TEXT_FRAME_SLACK: u32 = crate::text::CONVERT_SLACK as u32;
+
 /// Largest control frame payload (RFC 6455 §5.5).
 #[napi]
 pub const MAX_CONTROL_PAYLOAD: u32 = CONTROL_PAYLOAD as u32;

@@ -4,7 +4,7 @@ use super::close::MAX_CONTROL_PAYLOAD;
 use super::frame::{encode_header, FrameHeader, MAX_HEADER_LEN};
 use super::mask::{apply_mask, mask_copy};
 use super::opcode::Opcode;
-use crate::text::{utf8_of_utf16_after, CONVERT_SLACK};
+use crate::text::{utf8_of_utf16_after, utf8_of_utf16_in, CONVERT_SLACK};
 
 /// Why a frame could not be encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +114,31 @@ pub fn frame_utf16(
         apply_mask(&mut out[head_len..], key, 0);
     }
     Ok(out)
+}
+
+/// `frame_utf16` written at the start of `room`, memory the caller reuses:
+/// the frame's length, or `None` when it would not fit (see
+/// `utf8_of_utf16_in`).
+///
+/// # Errors
+/// See [`EncodeError`].
+pub fn frame_utf16_in(
+    units: &[u16],
+    opcode: Opcode,
+    fin: bool,
+    rsv1: bool,
+    mask: Option<[u8; 4]>,
+    room: &mut [u8],
+) -> Result<Option<usize>, EncodeError> {
+    let mut head_len = 0;
+    let framed = utf8_of_utf16_in(units, room, |len, head| {
+        head_len = encode_header(&header_of(len, opcode, fin, rsv1, mask)?, head);
+        Ok(head_len)
+    })?;
+    if let (Some(end), Some(key)) = (framed, mask) {
+        apply_mask(&mut room[head_len..end], key, 0);
+    }
+    Ok(framed)
 }
 
 fn header_of(
@@ -248,6 +273,29 @@ mod tests {
         }
         assert_eq!(
             frame_utf16(&[0x61; 126], Opcode::Ping, true, false, None),
+            Err(EncodeError::ControlTooLong)
+        );
+    }
+
+    #[test]
+    fn frame_utf16_in_writes_the_same_frame_into_room_that_fits() {
+        let text = "hello wörld 日本語 😀 ñandú ".repeat(3000);
+        let mut lone: Vec<u16> = "ab".encode_utf16().collect();
+        lone.push(0xd800);
+        let mut room = vec![0u8; 200_000];
+        for units in [text.encode_utf16().collect::<Vec<u16>>(), lone, Vec::new()] {
+            for mask in [None, Some([1, 2, 3, 4])] {
+                let expected = frame_utf16(&units, Opcode::Text, true, false, mask).unwrap();
+                let n = frame_utf16_in(&units, Opcode::Text, true, false, mask, &mut room);
+                assert_eq!(n, Ok(Some(expected.len())));
+                assert_eq!(&room[..expected.len()], expected, "{} units", units.len());
+                let tight = &mut room[..expected.len() + CONVERT_SLACK - 1];
+                let refused = frame_utf16_in(&units, Opcode::Text, true, false, mask, tight);
+                assert_eq!(refused, Ok(None), "{} units", units.len());
+            }
+        }
+        assert_eq!(
+            frame_utf16_in(&[0x61; 126], Opcode::Ping, true, false, None, &mut room),
             Err(EncodeError::ControlTooLong)
         );
     }
